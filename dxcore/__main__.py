@@ -1,0 +1,5 @@
+import sys
+
+from dxcore.cli import main
+
+sys.exit(main())

@@ -1,0 +1,64 @@
+"""ホーム: where the municipality stands now, and the next thing to do."""
+
+import streamlit as st
+
+from dxcore import history
+from dxcore.advice import advise
+from dxcore.periods import format_datetime
+from dxcore.store import repo
+from ui.common import content, current_org, engine, lang, role_name, tr, tx
+from ui.org_form import demo_button, flash, register_form
+
+st.title(tr("app.title"))
+st.caption(tr("app.tagline"))
+flash()
+
+org = current_org()
+if org is None:
+    st.header(tr("welcome.title"))
+    st.write(tr("welcome.body"))
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        register_form()
+    with right:
+        st.subheader(tr("welcome.or_demo"))
+        st.write(tr("welcome.demo_explain"))
+        demo_button()
+    st.stop()
+
+st.header(org.name)
+past = history.entries(repo.list_diagnoses(engine(), org.id))
+now = history.standing(past)
+if now is None:
+    st.info(tr("home.no_diagnosis"))
+    st.page_link("pages/diagnose.py", label=tr("home.diagnose_now"))
+else:
+    latest = now.latest
+    c = content()
+    advice = advise(latest.result)
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        st.metric(tr("home.health"), f"{latest.result.overall:.0f}" if latest.result.overall is not None else "—",
+                  delta=now.overall_delta, help=tr("home.health_help"), border=True)
+        st.caption(tr("home.last_diagnosis", date=format_datetime(latest.record.taken_at, lang()),
+                      role=role_name(latest.record.role), qset=tr(f"qset.{latest.record.question_set}_short")))
+        st.caption(f"{tr('home.count')}: {len(past)}")
+    with right:
+        st.subheader(tr("home.top_risks"))
+        for item in advice.items:
+            pattern = c.pattern_index[item.pattern]
+            st.markdown(f"**{item.pattern} {tx(pattern.title)}** — {tr('chart.risk')} "
+                        f"**{item.risk:.0f}**({tr('band.' + item.band)})")
+        if advice.next_step:
+            st.subheader(tr("home.next_action"))
+            step = c.step_index[advice.next_step]
+            st.write(tr("home.next_step", step=step.id, title=tx(step.title)))
+    links = st.columns(3)
+    links[0].page_link("pages/results.py", label=tr("home.see_results"))
+    links[1].page_link("pages/diagnose.py", label=tr("home.diagnose_again"))
+    links[2].page_link("pages/history.py", label=tr("home.see_history"))
+
+with st.expander(tr("sidebar.add_org")):
+    register_form("org_form_more")
+    if not any(o.is_demo for o in repo.list_orgs(engine())):
+        demo_button()

@@ -1,0 +1,128 @@
+"""A real `streamlit run` server and Debian chromium driven by Python playwright.
+
+Locally the browser tests are skipped, with the reason printed, when chromium is not
+installed and CI is unset; under CI a missing chromium is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("DX_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but chromium is missing at {CHROMIUM}: .ci/run must install it")
+        reason = f"chromium not found at {CHROMIUM} (install Debian's chromium to run the browser tests)"
+        print(f"\nSKIP browser tests: {reason}", file=sys.stderr)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+class Server:
+    def __init__(self, db_url: str, log: Path, extra_env: dict | None = None):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DX_DATABASE_URL": db_url, **(extra_env or {})}
+        self.log = log.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited early; see {log}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError(f"streamlit did not become healthy in 60 s; see {log}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def server(tmp_path, artifacts):
+    srv = Server(f"sqlite:///{tmp_path / 'browser.sqlite3'}", artifacts / f"streamlit-{tmp_path.name}.log")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class Outside:
+    """Records every request the page makes to a host other than the test server."""
+
+    def __init__(self, server_url: str):
+        self.allowed = server_url.split("//", 1)[1].split("/", 1)[0]
+        self.requests: list[str] = []
+
+    def __call__(self, request) -> None:
+        url = request.url
+        if url.startswith(("data:", "blob:", "about:")):
+            return
+        host = url.split("//", 1)[-1].split("/", 1)[0]
+        if host != self.allowed:
+            self.requests.append(url)
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    pg = context.new_page()
+    outside = Outside(server.url)
+    pg.on("request", outside)
+    pg.outside = outside
+    yield pg
+    context.close()
+
+
+def wait_idle(pg, timeout: float = 30_000) -> None:
+    """Wait until the app is rendered and the script has stopped running."""
+    from playwright.sync_api import expect
+
+    expect(pg.locator('[data-testid="stApp"]')).to_be_visible(timeout=timeout)
+    pg.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|Stop/)",
+        timeout=timeout)

@@ -1,0 +1,41 @@
+from dxcore.advice import advice_to_dict, advise
+from dxcore.content import load
+from dxcore.scoring import score
+
+C = load()
+
+
+def answers_with_risk(risks: dict[str, int]) -> dict:
+    """Answer so that each pattern's risk is exactly 0 or 100 (all or nothing)."""
+    out = {}
+    for p in C.patterns:
+        hot = risks.get(p.id, 0) == 100
+        for q in p.questions:
+            out[q.id] = (1 if q.reverse else 5) if hot else (5 if q.reverse else 1)
+    return out
+
+
+def test_top_three_in_risk_order_with_steps_and_kpis():
+    r = score(answers_with_risk({"P6": 100, "P1": 100, "P3": 100}))
+    a = advise(r)
+    # equal risk: the article's order breaks the tie
+    assert [i.pattern for i in a.items] == ["P1", "P3", "P6"]
+    assert a.ranking[:3] == ("P1", "P3", "P6") and len(a.ranking) == 7
+    assert a.items[0].steps[0] == "S2"
+    expected_steps = list(dict.fromkeys(s for p in ("P1", "P3", "P6") for s in C.pattern_index[p].steps))
+    assert list(a.steps) == expected_steps and len(set(a.steps)) == len(a.steps)
+    assert a.next_step == "S2"
+    assert set(a.kpis) == {k for p in ("P1", "P3", "P6") for k in C.pattern_index[p].kpis}
+
+
+def test_unscored_patterns_are_not_advised():
+    q = C.pattern_index["P4"].questions[0]
+    a = advise(score({q.id: 1 if q.reverse else 5}))
+    assert a.ranking == ("P4",) and [i.pattern for i in a.items] == ["P4"]
+
+
+def test_advice_dict_has_hint_in_language():
+    a = advise(score(answers_with_risk({"P2": 100})))
+    d = advice_to_dict(a, lang="en")
+    assert d[0]["pattern"] == "P2" and d[0]["hint"] == C.pattern_index["P2"].hint["en"]
+    assert d[0]["steps"] == list(C.pattern_index["P2"].steps)
