@@ -4,8 +4,8 @@ Output is JSON on stdout (or CSV with --format csv).  Errors go to stderr as one
 sentence with exit code 2 and no traceback (set DX_DEBUG=1 to see one).  The database
 is the one DX_DATABASE_URL names (default: the SQLite file under data/).
 
-Each area of the app registers its own sub-commands: a module listed in
-``COMMAND_MODULES`` provides ``register(subparsers)``; each parser sets ``func``.
+Each area of the app registers its own sub-commands: every ``dxcore/cli_*.py`` module
+provides ``register(subparsers)``, and each parser it adds sets ``func``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from dxcore.errors import DxError
 from dxcore.i18n import LANGS, normalise_lang
 
-COMMAND_MODULES = ("dxcore.cli_diagnosis",)
+COMMAND_MODULES = tuple(sorted(f"dxcore.{p.stem}" for p in Path(__file__).parent.glob("cli_*.py")))
 EXIT_USAGE = 2
 
 

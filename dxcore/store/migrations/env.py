@@ -4,7 +4,7 @@ or, from the alembic command line, with the URL from DX_DATABASE_URL."""
 from alembic import context
 from sqlmodel import SQLModel
 
-import dxcore.store.models  # noqa: F401  (registers the tables)
+import dxcore.store  # noqa: F401  (registers every models*.py table)
 from dxcore.store.engine import database_url, make_engine
 
 config = context.config
