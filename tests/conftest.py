@@ -39,3 +39,42 @@ def artifacts() -> Path:
 
 def pytest_report_header(config):
     return f"DX_DATABASE_URL={os.environ.get('DX_DATABASE_URL', '(per-test SQLite)')}"
+
+
+def _require_or_skip(what: str, reason: str) -> None:
+    """Under CI a missing prerequisite fails; locally the test is skipped with the reason printed."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but {what}: {reason}")
+    print(f"\nSKIP: {reason}", file=sys.stderr)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def pg_engine():
+    """A fresh PostgreSQL database (DX_TEST_POSTGRES_URL names a server; .ci/postgres.sh starts one)."""
+    from uuid import uuid4
+
+    from sqlalchemy import create_engine, text
+
+    base = os.environ.get("DX_TEST_POSTGRES_URL")
+    if not base:
+        _require_or_skip("DX_TEST_POSTGRES_URL is unset",
+                         "no PostgreSQL for the tests (run: export DX_TEST_POSTGRES_URL=$(bash .ci/postgres.sh))")
+    admin = create_engine(engine_mod.normalise_url(base), isolation_level="AUTOCOMMIT")
+    name = f"dx_test_{uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield engine_mod.get_engine(engine_mod.normalise_url(url))
+    finally:
+        engine_mod.dispose_all()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine(request):
+    """The same test on the embedded SQLite default and on PostgreSQL."""
+    return request.getfixturevalue("engine" if request.param == "sqlite" else "pg_engine")

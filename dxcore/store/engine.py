@@ -25,9 +25,11 @@ _lock = threading.Lock()
 
 def database_url() -> str:
     url = os.environ.get("DX_DATABASE_URL", "").strip()
-    if not url:
-        return f"sqlite:///{DATA_DIR / 'dx.sqlite3'}"
-    # a bare postgresql:// URL means the psycopg (3) driver we ship
+    return normalise_url(url) if url else f"sqlite:///{DATA_DIR / 'dx.sqlite3'}"
+
+
+def normalise_url(url: str) -> str:
+    """A bare postgresql:// URL means the psycopg (3) driver we ship."""
     for bare in ("postgresql://", "postgres://"):
         if url.startswith(bare):
             return "postgresql+psycopg://" + url[len(bare):]

@@ -23,8 +23,9 @@ def test_sqlite_pragmas(engine):
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == engine_mod.BUSY_TIMEOUT_MS
 
 
-def test_migrations_build_exactly_the_models(engine):
+def test_migrations_build_exactly_the_models(any_engine):
     """Every table change has its migration: the migrated schema equals the metadata."""
+    engine = any_engine
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []
@@ -60,7 +61,8 @@ def test_database_url_default_and_postgres(monkeypatch):
     assert engine_mod.database_url() == "postgresql+psycopg://u:p@db/dx"
 
 
-def test_create_and_find_orgs(engine):
+def test_create_and_find_orgs(any_engine):
+    engine = any_engine
     a = repo.create_org(engine, " 千代田区 ", "１３１０１６", None)
     assert (a.name, a.lg_code, a.prefecture) == ("千代田区", "131016", "13")
     assert repo.find_org(engine, "131016") == a == repo.find_org(engine, "千代田区")
@@ -75,14 +77,16 @@ def test_create_and_find_orgs(engine):
     ({"name": "x", "prefecture": "大阪府", "lg_code": "131016"}, "org.error.prefecture_mismatch"),
     ({"name": "x", "prefecture": "どこか"}, "org.error.unknown_prefecture"),
 ])
-def test_bad_orgs_are_refused_and_nothing_is_stored(engine, kwargs, key):
+def test_bad_orgs_are_refused_and_nothing_is_stored(any_engine, kwargs, key):
+    engine = any_engine
     with pytest.raises(DxError) as e:
         repo.create_org(engine, **kwargs)
     assert e.value.key == key
     assert repo.list_orgs(engine) == []
 
 
-def test_duplicate_org_is_refused(engine):
+def test_duplicate_org_is_refused(any_engine):
+    engine = any_engine
     repo.create_org(engine, "A市", "131016")
     with pytest.raises(DxError) as e:
         repo.create_org(engine, "B市", "131016")
@@ -92,7 +96,8 @@ def test_duplicate_org_is_refused(engine):
     assert len(repo.list_orgs(engine)) == 1
 
 
-def test_save_list_and_delete_diagnoses(engine):
+def test_save_list_and_delete_diagnoses(any_engine):
+    engine = any_engine
     org = repo.create_org(engine, "A市")
     other = repo.create_org(engine, "B市")
     when = datetime(2025, 6, 1, 3, 0, tzinfo=timezone.utc)
@@ -116,7 +121,8 @@ def test_save_list_and_delete_diagnoses(engine):
     ({"P1-1": 3}, "mayor", "diagnosis.error.unknown_role"),
     ({}, "frontline", "diagnosis.error.no_answers"),
 ])
-def test_bad_diagnoses_store_nothing(engine, answers, role, key):
+def test_bad_diagnoses_store_nothing(any_engine, answers, role, key):
+    engine = any_engine
     org = repo.create_org(engine, "A市")
     with pytest.raises(DxError) as e:
         repo.save_diagnosis(engine, org.id, answers, role)
