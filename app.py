@@ -7,7 +7,7 @@ from ui.common import sidebar, tr
 st.set_page_config(page_title=tr("app.title"), layout="wide", initial_sidebar_state="expanded")
 
 home = [
-    st.Page("pages/home.py", title=tr("nav.home"), default=True, url_path="home"),
+    st.Page("pages/home.py", title=tr("nav.home"), default=True),
 ]
 diagnosis = [
     st.Page("pages/diagnose.py", title=tr("nav.diagnose"), url_path="diagnose"),

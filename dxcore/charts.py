@@ -15,7 +15,7 @@ import pandas as pd
 
 from dxcore.content import Content, load
 from dxcore.i18n import pick, t
-from dxcore.scoring import BANDS, HIGH_FROM, LOW_BELOW, Result
+from dxcore.scoring import BANDS, HIGH_FROM, LOW_BELOW, Result, band
 
 FONT = "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 # Okabe–Ito: safe for the common colour-vision deficiencies
@@ -88,8 +88,8 @@ def radar(series: Sequence[tuple[str, Result]], lang: str = "ja", content: Conte
     return style(alt.layer(*layers).properties(width=size, height=size + 40))
 
 
-def band_label(band: str | None, lang: str) -> str:
-    return t(f"band.{band or 'none'}", lang)
+def band_label(band_id: str | None, lang: str) -> str:
+    return t(f"band.{band_id or 'none'}", lang)
 
 
 def pattern_bars(result: Result, lang: str = "ja", content: Content | None = None) -> alt.TopLevelMixin:
@@ -120,13 +120,18 @@ def pattern_bars(result: Result, lang: str = "ja", content: Content | None = Non
 def cause_bars(result: Result, lang: str = "ja", content: Content | None = None) -> alt.TopLevelMixin:
     content = content or load()
     # a cause none of the answered statements touch is left out, not drawn as 0
-    rows = [{"cause": pick(content.cause_index[c.id].name, lang), "risk": c.risk, "order": i}
+    rows = [{"cause": pick(content.cause_index[c.id].name, lang), "risk": c.risk, "order": i,
+             "band": band_label(band(c.risk), lang)}
             for i, c in enumerate(result.causes) if c.risk is not None]
-    bars = alt.Chart(pd.DataFrame(rows)).mark_bar(height=36, color=BAND_COLOURS["medium"]).encode(
+    band_names = [band_label(b, lang) for b in BANDS]
+    bars = alt.Chart(pd.DataFrame(rows)).mark_bar(height=36).encode(
         x=alt.X("risk:Q", title=t("chart.risk", lang), scale=alt.Scale(domain=[0, 100])),
         y=alt.Y("cause:N", title=None, sort=alt.EncodingSortField("order")),
+        color=alt.Color("band:N", legend=None,
+                        scale=alt.Scale(domain=band_names, range=[BAND_COLOURS[b] for b in BANDS])),
         tooltip=[alt.Tooltip("cause:N", title=t("chart.cause", lang)),
-                 alt.Tooltip("risk:Q", title=t("chart.risk", lang))],
+                 alt.Tooltip("risk:Q", title=t("chart.risk", lang)),
+                 alt.Tooltip("band:N", title=t("chart.band", lang))],
     )
     text = bars.mark_text(align="left", dx=6, fontSize=BIG, fontWeight="bold").encode(
         text=alt.Text("risk:Q", format=".0f"), color=alt.value("#222222"))
