@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui.common import sidebar, tr
+from ui.gate import is_participant_page, joining, locked, mark_entered, require_admin
 
 st.set_page_config(page_title=tr("app.title"), layout="wide", initial_sidebar_state="expanded")
 
@@ -14,10 +15,32 @@ diagnosis = [
     st.Page("pages/results.py", title=tr("nav.results"), url_path="results"),
     st.Page("pages/history.py", title=tr("nav.history"), url_path="history"),
 ]
+restart = [
+    st.Page("pages/plan.py", title=tr("plan.nav.title"), url_path="plan"),
+]
+kpis = [
+    st.Page("pages/kpi_dashboard.py", title=tr("kpi.nav.dashboard"), url_path="kpi"),
+    st.Page("pages/kpi_upload.py", title=tr("kpi.nav.upload"), url_path="kpi-upload"),
+    st.Page("pages/kpi_settings.py", title=tr("kpi.nav.settings"), url_path="kpi-settings"),
+]
+workshop = [
+    st.Page("pages/workshop_admin.py", title=tr("workshop.nav.admin"), url_path="workshop"),
+    st.Page("pages/workshop_present.py", title=tr("workshop.nav.present"), url_path="present"),
+    st.Page("pages/workshop_join.py", title=tr("workshop.nav.join"), url_path="join"),
+]
 
+mark_entered()
+if joining():  # a participant's link (?ws=CODE): the join page alone, whatever the path
+    st.navigation([workshop[2]], position="hidden").run()
+    st.stop()
 page = st.navigation({
     "": home,
     tr("nav.section_diagnosis"): diagnosis,
-})
-sidebar()
+    tr("plan.nav.section"): restart,
+    tr("kpi.nav.section"): kpis,
+    tr("workshop.nav.section"): workshop,
+}, position="hidden" if locked() else "sidebar")
+if not is_participant_page(page):  # participants see no sidebar and need no password
+    require_admin()  # DX_ADMIN_PASSWORD set: the password first
+    sidebar()
 page.run()

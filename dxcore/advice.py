@@ -1,5 +1,10 @@
 """Advice from a diagnosis: patterns ranked by risk, and for the top ones the restart
-hint, the restart steps to start with and the KPIs to set."""
+hint, the restart steps to start with and the KPIs to set.
+
+Only patterns whose band is medium or high get advice: a municipality with one risky
+pattern is not sent to work on harmless ones.  When every scored pattern is low, the
+advice is empty and the pages say so (keep measuring, diagnose again next quarter).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from dxcore.i18n import pick
 from dxcore.scoring import Result
 
 TOP = 3
+ADVISED_BANDS = ("medium", "high")
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,8 @@ def advise(result: Result, content: Content | None = None, top: int = TOP) -> Ad
     # riskiest first; ties keep the article's order
     ranked = sorted(scored, key=lambda p: (-p.risk, order[p.id]))
     items = []
-    for rank, p in enumerate(ranked[:top], start=1):
+    worth_acting = [p for p in ranked if p.band in ADVISED_BANDS]
+    for rank, p in enumerate(worth_acting[:top], start=1):
         pattern = content.pattern_index[p.id]
         items.append(AdviceItem(rank, p.id, p.risk, p.band, p.confidence, pattern.steps, pattern.kpis))
     return Advice(

@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
+from dxcore import kpi_demo, plan_demo, workshop_demo
 from dxcore.content import Content, load
+from dxcore.periods import to_local
 from dxcore.store import repo
 from dxcore.store.models import utcnow
 
@@ -60,4 +62,7 @@ def load_demo(engine: Engine, now: datetime | None = None) -> repo.Org:
     for seed, (days_ago, role, question_set, targets) in enumerate(STORY):
         repo.save_diagnosis(engine, org.id, answers_for(targets, question_set, seed), role=role,
                             question_set=question_set, taken_at=now - timedelta(days=days_ago))
+    kpi_demo.seed_demo_kpis(engine, org.id, to_local(now).date())
+    plan_demo.seed(engine, org.id, now)
+    workshop_demo.seed(engine, org.id)
     return org

@@ -10,6 +10,9 @@ from dxcore.content import QUESTION_SETS
 from dxcore.errors import DxError
 from dxcore.store import repo
 from ui.common import content, engine, require_org, show_error, tr, tx, wkey
+from ui.gate import through_app
+
+through_app()
 
 DRAFT = "diagnose_draft"  # {question id: value}
 CHOICES = "diagnose_choices"  # {"role": ..., "set": ...}

@@ -7,7 +7,10 @@ from dxcore.exports import csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo
 from ui.common import content, engine, lang, require_org, role_name, tr
+from ui.gate import through_app
 from ui.org_form import flash
+
+through_app()
 
 CONFIRM = "history_confirm_delete"
 

@@ -7,7 +7,11 @@ from dxcore.advice import advise
 from dxcore.periods import format_datetime
 from dxcore.store import repo
 from ui.common import content, current_org, engine, lang, role_name, tr, tx
+from ui.gate import through_app
 from ui.org_form import demo_button, flash, register_form
+from ui.plan_ui import overdue_panel
+
+through_app()
 
 st.title(tr("app.title"))
 st.caption(tr("app.tagline"))
@@ -36,7 +40,7 @@ else:
     latest = now.latest
     c = content()
     advice = advise(latest.result)
-    left, right = st.columns([1, 2], gap="large")
+    left, right, aside = st.columns([1, 2, 2], gap="large")
     with left:
         st.metric(tr("home.health"), f"{latest.result.overall:.0f}" if latest.result.overall is not None else "—",
                   delta=now.overall_delta, help=tr("home.health_help"), border=True)
@@ -45,6 +49,8 @@ else:
         st.caption(f"{tr('home.count')}: {len(past)}")
     with right:
         st.subheader(tr("home.top_risks"))
+        if not advice.items:
+            st.success(tr("results.all_low"))
         for item in advice.items:
             pattern = c.pattern_index[item.pattern]
             st.markdown(f"**{item.pattern} {tx(pattern.title)}** — {tr('chart.risk')} "
@@ -53,6 +59,9 @@ else:
             st.subheader(tr("home.next_action"))
             step = c.step_index[advice.next_step]
             st.write(tr("home.next_step", step=step.id, title=tx(step.title)))
+            st.page_link("pages/plan.py", label=tr("plan.open"))
+    with aside:
+        overdue_panel(org.id)
     links = st.columns(3)
     links[0].page_link("pages/results.py", label=tr("home.see_results"))
     links[1].page_link("pages/diagnose.py", label=tr("home.diagnose_again"))

@@ -7,7 +7,10 @@ from dxcore.advice import advise
 from dxcore.periods import format_datetime
 from dxcore.store import repo
 from ui.common import content, engine, lang, require_org, role_name, tr, tx
+from ui.gate import through_app
 from ui.org_form import flash
+
+through_app()
 
 st.title(tr("results.title"))
 org = require_org()
@@ -63,6 +66,8 @@ for p in result.patterns:
 
 st.header(tr("results.advice"))
 advice = advise(result, c)
+if not advice.items:
+    st.success(tr("results.all_low"))
 for item in advice.items:
     pattern = c.pattern_index[item.pattern]
     with st.container(border=True, key=f"advice_{item.pattern}"):
@@ -79,6 +84,7 @@ if advice.steps:
     st.subheader(tr("results.start_with"))
     st.markdown("\n".join(f"{i}. **{s}** {tx(c.step_index[s].title)} — {tx(c.step_index[s].summary)}"
                           for i, s in enumerate(advice.steps, start=1)))
+    st.page_link("pages/plan.py", label=tr("plan.open"))
 
 st.header(tr("results.changes"))
 diff = history.changes(past, chosen)

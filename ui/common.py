@@ -79,11 +79,16 @@ def load_demo_org() -> repo.Org:
     return org
 
 
+def language_switch() -> None:
+    """The language radio: in the sidebar, and on the participants' join page (no sidebar there)."""
+    st.session_state.setdefault(LANG_KEY, "ja")
+    st.radio(t("sidebar.language", lang()), LANGS, key=LANG_KEY, horizontal=True,
+             format_func=lambda code: t(f"lang.{code}", code))
+
+
 def sidebar() -> None:
     with st.sidebar:
-        st.session_state.setdefault(LANG_KEY, "ja")
-        st.radio(t("sidebar.language", lang()), LANGS, key=LANG_KEY, horizontal=True,
-                 format_func=lambda code: t(f"lang.{code}", code))
+        language_switch()
         all_orgs = orgs()
         org = current_org()
         if all_orgs:

@@ -126,3 +126,23 @@ def wait_idle(pg, timeout: float = 30_000) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|Stop/)",
         timeout=timeout)
+
+
+@pytest.fixture
+def phones(browser, server):
+    """Make phone-sized browser contexts of their own (separate sessions, as separate people);
+    each page records requests to other hosts in ``.outside`` like ``page``."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                      is_mobile=True, has_touch=True, locale="ja-JP")
+        contexts.append(context)
+        pg = context.new_page()
+        pg.outside = Outside(server.url)
+        pg.on("request", pg.outside)
+        return pg
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -39,3 +39,12 @@ def test_advice_dict_has_hint_in_language():
     d = advice_to_dict(a, lang="en")
     assert d[0]["pattern"] == "P2" and d[0]["hint"] == C.pattern_index["P2"].hint["en"]
     assert d[0]["steps"] == list(C.pattern_index["P2"].steps)
+
+
+def test_low_risk_patterns_get_no_advice():
+    r = score(answers_with_risk({"P5": 100}))  # every other pattern at risk 0
+    a = advise(r)
+    assert [i.pattern for i in a.items] == ["P5"] and a.steps == C.pattern_index["P5"].steps
+    assert len(a.ranking) == 7
+    healthy = advise(score(answers_with_risk({})))
+    assert healthy.items == () and healthy.steps == () and healthy.next_step is None

@@ -1,0 +1,441 @@
+"""Repository of the monthly KPI area: preview and import (all or nothing), the upload
+history and undo, stored values, targets, settings and custom KPIs.
+
+Import is two steps.  :func:`preview` compares a checked file with what is stored and
+says what is new, what would change (old → new) and what is already there;
+:func:`apply` writes it in one transaction, but only if the comparison made inside that
+transaction is still the one the preview showed (otherwise someone else changed the data
+meanwhile and the user must look again).  Each upload keeps the values it overwrote,
+so :func:`undo` puts back exactly what was there.  A blank cell never deletes a stored
+value: it means "not reported in this file".
+
+Values travel as pandas frames (a year of a large city is ~100,000 values); everything
+else as frozen records.  Bulk writes are Core ``insert()`` executemany.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, and_, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from dxcore import kpi
+from dxcore.errors import DxError
+from dxcore.exports import FORMULA_STARTS
+from dxcore import sheets
+from dxcore.sheets import Parsed, Problem
+from dxcore.store.models import Organization, utcnow
+from dxcore.store.models_kpi import KpiChange, KpiCustom, KpiSettings, KpiTarget, KpiUpload, KpiValue
+
+CELL = ["month", "department", "process", "measure"]
+CHUNK = 20_000
+SOURCES = ("upload", "cli", "demo")
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Upload:
+    id: int
+    org_id: int
+    file_name: str
+    sha256: str
+    source: str
+    uploaded_at: datetime
+    rows: int
+    new: int
+    changed: int
+    unchanged: int
+    undone_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.undone_at is None
+
+
+@dataclass(frozen=True)
+class Change:
+    month: date
+    department: str
+    process: str
+    measure: str
+    old: float
+    new: float
+
+
+@dataclass(frozen=True, eq=False)
+class Preview:
+    """What importing ``parsed`` would do; ``token`` pins the comparison for :func:`apply`."""
+
+    org_id: int
+    parsed: Parsed
+    new: int
+    changed: int
+    unchanged: int
+    changes: tuple[Change, ...]
+    token: str
+    same_file: Upload | None  # an earlier upload of this very file that is still in force
+    problems: tuple[Problem, ...] = ()  # the file's own, and those against the stored data
+
+    @property
+    def rows(self) -> int:
+        return self.parsed.rows
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.ok and self.new == 0 and self.changed == 0
+
+    def summary(self, lang: str = "ja") -> dict:
+        return {"file": self.parsed.file_name, "rows": self.rows, "new": self.new, "changed": self.changed,
+                "unchanged": self.unchanged, "errors": [x.to_dict(lang) for x in self.problems]}
+
+
+@dataclass(frozen=True)
+class Imported:
+    upload: Upload | None  # None when nothing changed (the same data was already there)
+    new: int
+    changed: int
+    unchanged: int
+
+
+def _upload(r) -> Upload:
+    return Upload(r.id, r.org_id, r.file_name, r.sha256, r.source, r.uploaded_at, r.rows_read, r.new_values,
+                  r.changed_values, r.unchanged_values, r.undone_at)
+
+
+def _require_org(conn, org_id: int) -> None:
+    if conn.execute(select(Organization.id).where(Organization.id == org_id)).first() is None:
+        raise DxError("org.error.not_found", key=str(org_id))
+
+
+# comparing a file with what is stored ---------------------------------------------
+
+def _stored_cells(conn, org_id: int, values: pd.DataFrame, lock: bool = False) -> pd.DataFrame:
+    months = sorted({d.date() for d in pd.to_datetime(values["month"].unique())})
+    # with the partners of a pair (自己解決件数 / 問い合わせ件数 …): a file may bring one half
+    measures = sorted(set(values["measure"].unique().tolist()) | sheets.PARTNERS)
+    cols = [KpiValue.id, KpiValue.month, KpiValue.department, KpiValue.process, KpiValue.measure,
+            KpiValue.value, KpiValue.upload_id]
+    q = select(*cols).where(KpiValue.org_id == org_id, KpiValue.month.in_(months), KpiValue.measure.in_(measures))
+    if lock:  # PostgreSQL: no one else changes these cells before we commit (SQLite has one writer anyway)
+        q = q.with_for_update()
+    rows = conn.execute(q).all() if months else []
+    df = pd.DataFrame(rows, columns=["id", "month", "department", "process", "measure", "old", "old_upload"])
+    df["month"] = pd.to_datetime(df["month"]).astype("datetime64[s]")
+    return df
+
+
+def _compare(conn, org_id: int, values: pd.DataFrame, lock: bool = False
+             ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.DataFrame]:
+    """(values joined with stored cells, is new, is changed, the stored cells looked at)."""
+    stored = _stored_cells(conn, org_id, values, lock)
+    v = values.loc[:, CELL + ["value"]].copy()
+    v["month"] = v["month"].astype("datetime64[s]")
+    merged = v.merge(stored, on=CELL, how="left", sort=False) if len(stored) else v.assign(
+        id=np.nan, old=np.nan, old_upload=np.nan)
+    is_new = merged["id"].isna().to_numpy()
+    same = np.isclose(merged["value"].to_numpy(dtype=float), merged["old"].to_numpy(dtype=float),
+                      rtol=1e-12, atol=1e-12)
+    return merged, is_new, ~is_new & ~same, stored
+
+
+def _token(merged: pd.DataFrame, is_new: np.ndarray, changed: np.ndarray) -> str:
+    h = hashlib.sha256()
+    h.update(np.int64(is_new.sum()).tobytes())
+    sub = merged[changed]
+    h.update(sub["id"].to_numpy(dtype=np.int64).tobytes())
+    h.update(sub["old"].to_numpy(dtype=float).tobytes())
+    return h.hexdigest()
+
+
+def preview(engine: Engine, org_id: int, parsed: Parsed, max_changes: int | None = None) -> Preview:
+    """What importing would do; nothing is written."""
+    with engine.connect() as conn:
+        _require_org(conn, org_id)
+        same = conn.execute(select(KpiUpload).where(KpiUpload.org_id == org_id, KpiUpload.sha256 == parsed.sha256,
+                                                    KpiUpload.undone_at.is_(None))
+                            .order_by(KpiUpload.id.desc())).first()
+        if parsed.values.empty:
+            return Preview(org_id, parsed, 0, 0, 0, (), _token(parsed.values.assign(id=[], old=[]),
+                                                               np.zeros(0, bool), np.zeros(0, bool)),
+                           _upload(same) if same else None, parsed.problems)
+        merged, is_new, changed, stored = _compare(conn, org_id, parsed.values)
+    problems = parsed.problems + sheets.check_with_stored(parsed, stored.rename(columns={"old": "value"}))
+    sub = merged[changed]
+    if max_changes is not None:
+        sub = sub.iloc[:max_changes]
+    changes = tuple(Change(m.date(), d, p, x, float(o), float(n)) for m, d, p, x, o, n in zip(
+        sub["month"], sub["department"], sub["process"], sub["measure"], sub["old"], sub["value"]))
+    return Preview(org_id, parsed, int(is_new.sum()), int(changed.sum()), int((~is_new & ~changed).sum()),
+                   changes, _token(merged, is_new, changed), _upload(same) if same else None,
+                   tuple(sorted(problems, key=lambda x: x.row or 0)))
+
+
+def apply(engine: Engine, preview_: Preview, source: str = "upload", progress: Progress | None = None,
+          check_token: bool = True) -> Imported:
+    """Import what ``preview_`` showed, in one transaction: every value or none.
+
+    Refuses a file with problems, and refuses when the stored data changed after the
+    preview (the user must look at the new comparison first).
+    """
+    parsed, org_id = preview_.parsed, preview_.org_id
+    if not (parsed.ok and preview_.ok):
+        raise DxError("kpi.error.has_problems", n=len(preview_.problems) or len(parsed.problems))
+    if source not in SOURCES:
+        raise ValueError(source)
+    values = parsed.values
+    if values.empty:
+        return Imported(None, 0, 0, 0)
+    try:
+        return _apply(engine, preview_, parsed, org_id, values, source, progress, check_token)
+    except IntegrityError:  # another import wrote the same cells after our comparison
+        raise DxError("kpi.error.stale_preview") from None
+
+
+def _apply(engine, preview_, parsed, org_id, values, source, progress, check_token) -> Imported:
+    with engine.begin() as conn:
+        _require_org(conn, org_id)
+        merged, is_new, changed, stored = _compare(conn, org_id, values, lock=True)
+        if check_token and _token(merged, is_new, changed) != preview_.token:
+            raise DxError("kpi.error.stale_preview")
+        if sheets.check_with_stored(parsed, stored.rename(columns={"old": "value"})):
+            # the stored data changed since the preview in a way that now clashes
+            raise DxError("kpi.error.stale_preview")
+        n_new, n_changed = int(is_new.sum()), int(changed.sum())
+        n_same = len(merged) - n_new - n_changed
+        if n_new == 0 and n_changed == 0:
+            return Imported(None, 0, 0, n_same)
+        now = utcnow()
+        upload_id = conn.execute(insert(KpiUpload).values(
+            org_id=org_id, file_name=(parsed.file_name or "-")[:255], sha256=parsed.sha256, source=source,
+            uploaded_at=now, rows_read=parsed.rows, new_values=n_new, changed_values=n_changed,
+            unchanged_values=n_same).returning(KpiUpload.id)).scalar_one()
+        total = n_new + n_changed
+        done = 0
+        new = merged[is_new]
+        months = new["month"].dt.date.to_numpy(dtype=object)
+        rows = [{"org_id": org_id, "month": m, "department": d, "process": p, "measure": x, "value": v,
+                 "upload_id": upload_id, "created_upload_id": upload_id}
+                for m, d, p, x, v in zip(months, new["department"].to_numpy(), new["process"].to_numpy(),
+                                         new["measure"].to_numpy(), new["value"].to_numpy(dtype=float).tolist())]
+        for start in range(0, len(rows), CHUNK):
+            conn.execute(insert(KpiValue), rows[start:start + CHUNK])
+            done += len(rows[start:start + CHUNK])
+            if progress:
+                progress(done, total)
+        if n_changed:
+            ch = merged[changed]
+            ids = ch["id"].to_numpy(dtype=np.int64).tolist()
+            olds = ch["old"].to_numpy(dtype=float).tolist()
+            news = ch["value"].to_numpy(dtype=float).tolist()
+            old_uploads = [None if pd.isna(u) else int(u) for u in ch["old_upload"]]
+            conn.execute(insert(KpiChange), [
+                {"upload_id": upload_id, "value_id": i, "old_value": o, "old_upload_id": ou, "new_value": n}
+                for i, o, ou, n in zip(ids, olds, old_uploads, news)])
+            conn.execute(update(KpiValue).where(KpiValue.id == bindparam("vid")).values(
+                value=bindparam("v"), upload_id=upload_id).execution_options(synchronize_session=False),
+                [{"vid": i, "v": n} for i, n in zip(ids, news)])
+            if progress:
+                progress(total, total)
+        row = conn.execute(select(KpiUpload).where(KpiUpload.id == upload_id)).one()
+    return Imported(_upload(row), n_new, n_changed, n_same)
+
+
+def list_uploads(engine: Engine, org_id: int) -> list[Upload]:
+    """Every upload of an organisation, newest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(KpiUpload).where(KpiUpload.org_id == org_id)
+                            .order_by(KpiUpload.id.desc())).all()
+    return [_upload(r) for r in rows]
+
+
+def undo(engine: Engine, org_id: int, upload_id: int) -> Upload:
+    """Undo an upload: put back the values it overwrote and remove the ones it added.
+
+    Refused while a later upload that is still in force changed any of the same values
+    (undo that one first), so no later work is silently lost.
+    """
+    with engine.begin() as conn:
+        row = conn.execute(select(KpiUpload).where(KpiUpload.id == upload_id, KpiUpload.org_id == org_id)).first()
+        if row is None:
+            raise DxError("kpi.error.no_upload", id=upload_id)
+        if row.undone_at is not None:
+            raise DxError("kpi.error.already_undone", file=row.file_name)
+        touched = select(KpiValue.id).where(KpiValue.created_upload_id == upload_id).union(
+            select(KpiChange.value_id).where(KpiChange.upload_id == upload_id))
+        later = conn.execute(
+            select(KpiUpload.file_name, KpiUpload.uploaded_at).join(KpiChange, KpiChange.upload_id == KpiUpload.id)
+            .where(KpiUpload.org_id == org_id, KpiUpload.id > upload_id, KpiUpload.undone_at.is_(None),
+                   KpiChange.value_id.in_(touched)).order_by(KpiUpload.id.desc()).limit(1)).first()
+        if later is not None:
+            raise DxError("kpi.error.undo_blocked", file=later.file_name)
+        back = conn.execute(select(KpiChange.value_id, KpiChange.old_value, KpiChange.old_upload_id)
+                            .where(KpiChange.upload_id == upload_id)).all()
+        if back:
+            conn.execute(update(KpiValue).where(KpiValue.id == bindparam("vid")).values(
+                value=bindparam("v"), upload_id=bindparam("u")),
+                [{"vid": v, "v": o, "u": u} for v, o, u in back])
+        conn.execute(delete(KpiValue).where(KpiValue.created_upload_id == upload_id))
+        conn.execute(update(KpiUpload).where(KpiUpload.id == upload_id).values(undone_at=utcnow()))
+        row = conn.execute(select(KpiUpload).where(KpiUpload.id == upload_id)).one()
+    return _upload(row)
+
+
+# stored values -------------------------------------------------------------------
+
+def load_values(engine: Engine, org_id: int, department: str | None = None) -> pd.DataFrame:
+    """Stored values: month (Timestamp), department, process, measure, value."""
+    q = select(KpiValue.month, KpiValue.department, KpiValue.process, KpiValue.measure, KpiValue.value) \
+        .where(KpiValue.org_id == org_id)
+    if department is not None:
+        q = q.where(KpiValue.department == department)
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    if not rows:
+        return kpi.empty_values()
+    df = pd.DataFrame(rows, columns=list(kpi.VALUE_COLUMNS))
+    df["month"] = pd.to_datetime(df["month"])
+    return df
+
+
+def departments(engine: Engine, org_id: int) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(KpiValue.department).where(KpiValue.org_id == org_id)
+                                 .distinct().order_by(KpiValue.department)).scalars())
+
+
+def count_values(engine: Engine, org_id: int) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(KpiValue)
+                            .where(KpiValue.org_id == org_id)).scalar_one()
+
+
+# targets ----------------------------------------------------------------------------
+
+def targets(engine: Engine, org_id: int) -> dict[tuple[str, int], float]:
+    """{(kpi id, 年度): target}."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(KpiTarget.kpi, KpiTarget.fiscal_year, KpiTarget.value)
+                            .where(KpiTarget.org_id == org_id)).all()
+    return {(k, fy): v for k, fy, v in rows}
+
+
+def save_targets(engine: Engine, org_id: int, fiscal_year: int, values: Mapping[str, float | None],
+                 cat: kpi.Catalogue | None = None) -> None:
+    """Set the targets of one 年度 ({kpi id: value}; None clears one), in one transaction."""
+    cat = cat or catalogue_for(engine, org_id)
+    if not 2000 <= int(fiscal_year) <= 2100:
+        raise DxError("kpi.error.bad_fiscal_year", value=fiscal_year)
+    clean: dict[str, float | None] = {}
+    for kid, value in values.items():
+        if kid not in cat.kpi_index:
+            raise DxError("kpi.error.unknown_kpi", value=kid)
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            clean[kid] = None
+            continue
+        value = float(value)
+        unit = cat.kpi_index[kid].unit
+        if value < 0 and kid != "time_reduction_rate":
+            raise DxError("kpi.error.bad_target", kpi=kid, value=value)
+        if unit == "ratio" and value > 1:
+            raise DxError("kpi.error.target_ratio", kpi=kid, value=value)
+        clean[kid] = value
+    with engine.begin() as conn:
+        _require_org(conn, org_id)
+        conn.execute(delete(KpiTarget).where(KpiTarget.org_id == org_id, KpiTarget.fiscal_year == fiscal_year,
+                                             KpiTarget.kpi.in_(list(clean))))
+        rows = [{"org_id": org_id, "kpi": k, "fiscal_year": int(fiscal_year), "value": v}
+                for k, v in clean.items() if v is not None]
+        if rows:
+            conn.execute(insert(KpiTarget), rows)
+
+
+# settings ---------------------------------------------------------------------------
+
+def settings(engine: Engine, org_id: int) -> kpi.Settings:
+    with engine.connect() as conn:
+        r = conn.execute(select(KpiSettings).where(KpiSettings.org_id == org_id)).first()
+    return kpi.Settings(r.hourly_rate, r.baseline_time_per_case) if r else kpi.Settings()
+
+
+def save_settings(engine: Engine, org_id: int, hourly_rate: float | None,
+                  baseline_time_per_case: float | None) -> kpi.Settings:
+    for key, v in (("hourly_rate", hourly_rate), ("baseline", baseline_time_per_case)):
+        if v is not None and not v > 0:
+            raise DxError(f"kpi.error.bad_{key}", value=v)
+    with engine.begin() as conn:
+        _require_org(conn, org_id)
+        conn.execute(delete(KpiSettings).where(KpiSettings.org_id == org_id))
+        conn.execute(insert(KpiSettings).values(org_id=org_id, hourly_rate=hourly_rate,
+                                                baseline_time_per_case=baseline_time_per_case,
+                                                updated_at=utcnow()))
+    return kpi.Settings(hourly_rate, baseline_time_per_case)
+
+
+# custom KPIs ------------------------------------------------------------------------
+
+CUSTOM_NAME_MAX = 40
+CUSTOM_UNIT_MAX = 20
+
+
+def custom_kpis(engine: Engine, org_id: int) -> list[kpi.CustomKpi]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(KpiCustom).where(KpiCustom.org_id == org_id).order_by(KpiCustom.id)).all()
+    return [kpi.CustomKpi(f"custom_{r.id}", r.name, r.unit, r.direction, r.aggregate) for r in rows]
+
+
+def catalogue_for(engine: Engine, org_id: int | None) -> kpi.Catalogue:
+    return kpi.catalogue(custom_kpis(engine, org_id) if org_id is not None else ())
+
+
+def add_custom_kpi(engine: Engine, org_id: int, name: str, unit: str, direction: str,
+                   aggregate: str = "sum") -> kpi.CustomKpi:
+    from dxcore.sheets import _lookups, norm_header
+
+    name = unicodedata.normalize("NFKC", name or "").strip()
+    unit = unicodedata.normalize("NFKC", unit or "").strip()
+    if not name:
+        raise DxError("kpi.error.custom_name_required")
+    if len(name) > CUSTOM_NAME_MAX or len(unit) > CUSTOM_UNIT_MAX:
+        raise DxError("kpi.error.custom_too_long", name_max=CUSTOM_NAME_MAX, unit_max=CUSTOM_UNIT_MAX)
+    if name.startswith(FORMULA_STARTS):  # it becomes a template header: never a formula
+        raise DxError("kpi.error.custom_formula", name=name)
+    if direction not in kpi.DIRECTIONS or aggregate not in kpi.CUSTOM_AGGREGATES:
+        raise DxError("kpi.error.custom_bad_choice")
+    roles, measures = _lookups(catalogue_for(engine, org_id))
+    if norm_header(name) in roles or norm_header(name) in measures:
+        raise DxError("kpi.error.custom_clash", name=name)
+    try:
+        with engine.begin() as conn:
+            _require_org(conn, org_id)
+            new_id = conn.execute(insert(KpiCustom).values(
+                org_id=org_id, name=name, unit=unit, direction=direction, aggregate=aggregate,
+                created_at=utcnow()).returning(KpiCustom.id)).scalar_one()
+    except IntegrityError:
+        raise DxError("kpi.error.custom_clash", name=name) from None
+    return kpi.CustomKpi(f"custom_{new_id}", name, unit, direction, aggregate)
+
+
+def delete_custom_kpi(engine: Engine, org_id: int, key: str) -> None:
+    """Remove an own KPI; refused while values of it are stored (undo those uploads first)."""
+    custom_id = int(key.removeprefix("custom_"))
+    with engine.begin() as conn:
+        if conn.execute(select(exists().where(and_(KpiValue.org_id == org_id, KpiValue.measure == key)))).scalar():
+            raise DxError("kpi.error.custom_has_values")
+        conn.execute(delete(KpiTarget).where(KpiTarget.org_id == org_id, KpiTarget.kpi == key))
+        conn.execute(delete(KpiCustom).where(KpiCustom.org_id == org_id, KpiCustom.id == custom_id))
+
+
+def import_frame(engine: Engine, org_id: int, parsed: Parsed, source: str = "demo") -> Imported:
+    """Preview and apply in one go (for the demo and scripts that already checked their data)."""
+    return apply(engine, preview(engine, org_id, parsed), source=source)

@@ -1,0 +1,281 @@
+"""再起動プラン: the seven restart steps as a checklist — status, owner, due date and note
+per item; progress; the latest diagnosis' priorities; overdue items; the organisation's
+own and archived items; milestones for the KPI charts; recent changes; exports.
+
+Each save changes only the fields the user changed and passes what the screen showed,
+so two people working on the plan at once never overwrite each other unknowingly.
+"""
+
+from datetime import date
+
+import streamlit as st
+
+from dxcore import plan
+from dxcore.errors import DxError
+from dxcore.exports import csv_bytes, xlsx_bytes
+from dxcore.periods import format_datetime
+from dxcore.store import repo_plan
+from ui.common import content, engine, lang, require_org, role_name, show_error, tr, tx, wkey
+from ui.gate import through_app
+from ui.org_form import flash
+from ui.plan_ui import kpi_link, md, overdue_lines
+
+through_app()
+
+EDITING = "plan_editing"  # the item whose details are open
+ROLE = "plan_role"  # the role recorded with each change (None: not given)
+ERROR = "plan_error"  # a save that failed inside a widget callback, shown once
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def save(org_id: int, item: plan.PlanItem, changes: dict) -> bool:
+    try:
+        repo_plan.update_item(engine(), org_id, item.id, changes, role=st.session_state.get(ROLE),
+                              expected=item.fields())
+    except DxError as e:
+        st.session_state[ERROR] = e.message(lang())
+        return False
+    return True
+
+
+def on_status(org_id: int, item: plan.PlanItem, key: str) -> None:
+    value = st.session_state.get(key)
+    if value in (None, item.status):
+        return
+    if save(org_id, item, {"status": value}):
+        st.toast(tr("plan.edit.saved", item=item.id))
+    else:  # also at the top of the page; the toast shows it where the user is
+        st.toast(st.session_state[ERROR])
+
+
+def toggle_editor(item_id: str) -> None:
+    st.session_state[EDITING] = None if st.session_state.get(EDITING) == item_id else item_id
+
+
+def facts(item: plan.PlanItem, today: date) -> str:
+    """Owner · due (red when overdue) or completion date · note, for the line under an item."""
+    out = []
+    if item.owner:
+        out.append(tr("plan.item.owner", owner=md(item.owner)))
+    if item.status == "done" and item.completed_on:
+        out.append(tr("plan.item.completed", date=plan.format_date(item.completed_on, lang())))
+    elif item.is_overdue(today):
+        out.append(f":red[**{tr('plan.item.overdue', due=plan.format_date(item.due, lang()))}**]")
+    elif item.due:
+        out.append(tr("plan.item.due", due=plan.format_date(item.due, lang())))
+    if item.note:
+        out.append(tr("plan.item.note", note=md(plan.shorten(item.note, 60))))
+    return "  ·  ".join(out)
+
+
+def item_row(org_id: int, item: plan.PlanItem, today: date) -> None:
+    key = wkey(f"plan_status_{item.id}")
+    st.session_state[key] = item.status  # what is stored now, also when someone else changed it
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium", wrap=False):
+        st.segmented_control(tr("plan.item.status_label", item=item.id), plan.STATUSES, key=key, required=True,
+                             format_func=STATUS_LABELS.get, label_visibility="collapsed",
+                             on_change=on_status, args=(org_id, item, key))
+        with st.container(gap=None):
+            own = f" :gray-badge[{tr('plan.item.own')}]" if item.own else ""
+            st.markdown(f"**{item.id}** {md(item.label(lang()))}{own}")
+            if line := facts(item, today):
+                st.caption(line)
+        st.button(tr("plan.item.edit"), key=f"plan_edit_{item.id}", help=tr("plan.item.edit_help"),
+                  on_click=toggle_editor, args=(item.id,))
+    if st.session_state.get(EDITING) == item.id:
+        editor(org_id, item, today)
+
+
+def editor(org_id: int, item: plan.PlanItem, today: date) -> None:
+    with st.form(f"plan_form_{item.id}"):
+        st.markdown(f"**{tr('plan.edit.title', item=item.id)}**")
+        left, right = st.columns(2)
+        status = left.radio(tr("plan.field.status"), plan.STATUSES, index=plan.STATUSES.index(item.status),
+                            horizontal=True, format_func=STATUS_LABELS.get,
+                            key=wkey(f"plan_f_status_{item.id}"))
+        owner = right.text_input(tr("plan.edit.owner"), value=item.owner or "", max_chars=plan.OWNER_MAX,
+                                 help=tr("plan.edit.owner_help"), key=f"plan_f_owner_{item.id}")
+        left, right = st.columns(2)
+        due = left.date_input(tr("plan.field.due"), value=item.due, min_value=plan.EARLIEST,
+                              max_value=date(today.year + plan.DUE_YEARS_AHEAD, 12, 31),
+                              key=f"plan_f_due_{item.id}")
+        completed = right.date_input(tr("plan.field.completed_on"), value=item.completed_on,
+                                     min_value=plan.EARLIEST, max_value=today, help=tr("plan.edit.completed_help"),
+                                     key=f"plan_f_done_{item.id}")
+        note = st.text_area(tr("plan.field.note"), value=item.note or "", max_chars=plan.NOTE_MAX,
+                            key=f"plan_f_note_{item.id}")
+        submitted = st.form_submit_button(tr("plan.edit.save"), type="primary")
+    if submitted:
+        entered = {"status": status, "owner": owner.strip() or None, "due": due, "completed_on": completed,
+                   "note": note.strip() or None}
+        changes = {f: v for f, v in entered.items() if v != getattr(item, f)}
+        if not changes:
+            st.info(tr("plan.edit.unchanged"))
+        elif save(org_id, item, changes):
+            st.session_state[EDITING] = None
+            st.session_state["flash"] = tr("plan.edit.saved", item=item.id)
+            st.rerun()
+        else:
+            st.error(st.session_state.pop(ERROR))
+    close, archive = st.columns([1, 4])
+    close.button(tr("plan.edit.close"), key=f"plan_close_{item.id}", on_click=toggle_editor, args=(item.id,))
+    if archive.button(tr("plan.edit.archive"), key=f"plan_archive_{item.id}", help=tr("plan.edit.archive_help")):
+        if save(org_id, item, {"archived": True}):
+            st.session_state[EDITING] = None
+            st.session_state["flash"] = tr("plan.edit.archived", item=item.id)
+            st.rerun()
+        st.error(st.session_state.pop(ERROR))
+
+
+def step_label(step: plan.PlanStep) -> str:
+    p = step.progress
+    label = f"**{step.id} {tx(step.title)}**  —  {tr('plan.step.progress', done=p.done, total=p.total)}"
+    if p.doing:
+        label += f"  ·  {tr('plan.step.doing', n=p.doing)}"
+    if step.priority:
+        label += f"  ·  :orange-badge[{tr('plan.priority.badge', rank=step.priority.rank)}]"
+    return label
+
+
+# the screen -------------------------------------------------------------------------
+
+st.title(tr("plan.title"))
+org = require_org()
+c = content()
+st.caption(org.name)
+flash()
+if message := st.session_state.pop(ERROR, None):
+    st.error(message)
+st.write(tr("plan.intro"))
+
+today = plan.local_today()
+current = repo_plan.load_plan(engine(), org.id, c)
+STATUS_LABELS = {s: plan.status_label(s, lang()) for s in plan.STATUSES}
+late = current.overdue(today)
+
+# where we stand
+overall = current.progress
+cols = st.columns([1, 1, 1, 2], vertical_alignment="bottom")
+cols[0].metric(tr("plan.summary.overall"), f"{overall.ratio:.0%}", border=True,
+               help=tr("plan.summary.overall_text", done=overall.done, total=overall.total))
+cols[1].metric(tr("plan.summary.doing"), overall.doing, border=True)
+cols[2].metric(tr("plan.summary.overdue"), len(late), border=True)
+roles = {None: tr("plan.summary.role_none")} | {r.id: role_name(r.id) for r in c.roles}
+st.session_state[ROLE] = cols[3].selectbox(
+    tr("plan.summary.role"), list(roles), index=list(roles).index(st.session_state.get(ROLE)),
+    key=wkey("plan_role"), format_func=roles.get)
+st.progress(overall.ratio, text=tr("plan.summary.overall_text", done=overall.done, total=overall.total))
+
+# what the latest diagnosis puts first
+if current.basis is None:
+    st.info(tr("plan.priority.no_diagnosis"))
+    st.page_link("pages/diagnose.py", label=tr("home.diagnose_now"))
+elif not current.priority_steps:
+    st.caption(tr("plan.priority.none_advised"))
+else:
+    order = " → ".join(f"{s.id} {tx(s.title)}" for s in current.priority_steps)
+    st.caption(tr("plan.priority.basis", date=format_datetime(current.basis.taken_at, lang()),
+                  role=role_name(current.basis.role), order=order))
+
+if late:
+    with st.container(border=True, key="plan_overdue"):
+        st.markdown(f"**{tr('plan.overdue.title')}**")
+        overdue_lines(late)
+
+# the seven steps
+editing = st.session_state.get(EDITING)
+for step in current.steps:
+    opened = bool(step.priority) or any(i.is_overdue(today) or i.id == editing for i in step.items)
+    with st.expander(step_label(step), expanded=opened, key=f"plan_step_{step.id}"):
+        st.caption(tx(step.summary))
+        if step.priority:
+            patterns = "、".join(f"{p} {tx(c.pattern_index[p].title)}" for p in step.priority.patterns)
+            st.markdown(tr("plan.priority.addresses", patterns=patterns))
+        st.progress(step.progress.ratio)
+        if not step.items:
+            st.caption(tr("plan.step.empty"))
+        for item in step.items:
+            item_row(org.id, item, today)
+
+# the organisation's own items, and the archived ones
+left, right = st.columns(2, gap="large")
+with left, st.expander(tr("plan.add.title")):
+    with st.form("plan_add", clear_on_submit=True):
+        step_names = {s.id: f"{s.id} {tx(s.title)}" for s in c.steps}
+        new_step = st.selectbox(tr("plan.add.step"), list(step_names), key=wkey("plan_add_step"),
+                                format_func=step_names.get)
+        new_text = st.text_input(tr("plan.add.text"), max_chars=plan.TEXT_MAX, help=tr("plan.add.text_help"),
+                                 key="plan_add_text")
+        if st.form_submit_button(tr("plan.add.submit")):
+            try:
+                added = repo_plan.add_item(engine(), org.id, new_step, new_text, role=st.session_state.get(ROLE))
+            except DxError as e:
+                show_error(e)
+            else:
+                st.session_state["flash"] = tr("plan.add.added", item=added.item_id)
+                st.rerun()
+with right, st.expander(tr("plan.archive.title", n=len(current.archived))):
+    if not current.archived:
+        st.caption(tr("plan.archive.none"))
+    for item in current.archived:
+        text, button = st.columns([4, 1], vertical_alignment="center")
+        text.markdown(f"**{item.id}** {md(item.label(lang()))}")
+        if button.button(tr("plan.archive.restore"), key=f"plan_restore_{item.id}"):
+            if save(org.id, item, {"archived": False}):
+                st.session_state["flash"] = tr("plan.archive.restored", item=item.id)
+            st.rerun()
+
+# milestones (drawn on the KPI charts)
+st.subheader(tr("plan.milestone.title"), help=tr("plan.milestone.help"))
+milestones = repo_plan.list_milestones(engine(), org.id, include_archived=True)
+listed, form = st.columns([3, 2], gap="large")
+with listed:
+    active = [m for m in milestones if not m.archived]
+    if not active:
+        st.caption(tr("plan.milestone.none"))
+    for m in active:
+        with st.container(horizontal=True, vertical_alignment="center", gap="medium", wrap=False):
+            st.markdown(tr("plan.milestone.line", date=plan.format_date(m.on, lang()), label=md(m.label)))
+            if st.button(tr("plan.milestone.archive"), key=f"plan_ms_archive_{m.id}"):
+                repo_plan.archive_milestone(engine(), org.id, m.id, role=st.session_state.get(ROLE))
+                st.session_state["flash"] = tr("plan.milestone.archived", label=m.label)
+                st.rerun()
+with form, st.form("plan_milestone", clear_on_submit=True):
+    ms_date = st.date_input(tr("plan.milestone.date"), value=today, min_value=plan.EARLIEST,
+                            max_value=date(today.year + plan.DUE_YEARS_AHEAD, 12, 31), key="plan_ms_date")
+    ms_label = st.text_input(tr("plan.milestone.label"), max_chars=plan.LABEL_MAX,
+                             help=tr("plan.milestone.label_help"), key="plan_ms_label")
+    if st.form_submit_button(tr("plan.milestone.submit")):
+        try:
+            added = repo_plan.add_milestone(engine(), org.id, ms_date, ms_label, role=st.session_state.get(ROLE))
+        except DxError as e:
+            show_error(e)
+        else:
+            st.session_state["flash"] = tr("plan.milestone.added", label=added.label)
+            st.rerun()
+
+kpi_link()
+
+# who changed what, when
+st.subheader(tr("plan.history.title"))
+changes = plan.recent_changes(repo_plan.list_events(engine(), org.id, limit=60), current, milestones, lang(),
+                              limit=repo_plan.RECENT)
+if not changes:
+    st.caption(tr("plan.history.none"))
+else:
+    when, role, what, change = (tr(f"plan.history.col_{k}") for k in ("when", "role", "what", "change"))
+    st.dataframe(
+        [{when: format_datetime(ch.changed_at, lang()), role: role_name(ch.role) if ch.role else tr("common.none"),
+          what: ch.what, change: ch.change} for ch in changes],
+        hide_index=True, key="plan_history",
+        column_config={when: st.column_config.TextColumn(width=140), role: st.column_config.TextColumn(width=130),
+                       what: st.column_config.TextColumn(width=380), change: st.column_config.TextColumn()})
+
+# export
+st.subheader(tr("plan.export.title"))
+header, rows = plan.export_rows(current, lang())
+a, b, _ = st.columns([1, 1, 3])
+a.download_button(tr("common.download_csv"), csv_bytes(header, rows), file_name="restart_plan.csv",
+                  mime="text/csv", key="plan_dl_csv")
+b.download_button(tr("common.download_xlsx"), xlsx_bytes([(tr("plan.export.sheet"), header, rows)]),
+                  file_name="restart_plan.xlsx", mime=XLSX, key="plan_dl_xlsx")

@@ -1,0 +1,56 @@
+"""Restart-plan pieces for the pages: the overdue list (ホーム, 再起動プラン), the link on to
+the KPI dashboard, and escaping user text shown as markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dxcore import plan
+from dxcore.store import repo_plan
+from ui.common import engine, lang, tr
+
+PAGE = "pages/plan.py"
+KPI_PAGE = "pages/kpi_dashboard.py"
+ROOT = Path(__file__).resolve().parents[1]
+_MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
+
+
+def md(text: str) -> str:
+    """User text shown inside markdown (an owner, a note, an own item), its markup escaped."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
+def kpi_link() -> None:
+    """The next step of the loop: read the KPIs against what was done (when the KPI screens are installed)."""
+    if (ROOT / KPI_PAGE).exists():
+        st.page_link(KPI_PAGE, label=tr("plan.see_kpis"))
+
+
+def overdue_lines(items: list[plan.PlanItem], limit: int | None = None) -> None:
+    """One line per overdue item: id, text, due date and owner."""
+    shown = items if limit is None else items[:limit]
+    for item in shown:
+        owner = tr("plan.overdue.owner", owner=md(item.owner)) if item.owner else ""
+        st.markdown(tr("plan.overdue.line", item=item.id, text=md(plan.shorten(item.label(lang()), 40)),
+                       due=plan.format_date(item.due, lang()), owner=owner))
+    if limit is not None and len(items) > limit:
+        st.caption(tr("plan.overdue.more", n=len(items) - limit))
+
+
+def overdue_panel(org_id: int, limit: int = 5) -> None:
+    """ホーム: the plan's overdue items (or a pointer to the plan), with a link to it."""
+    current = repo_plan.load_plan(engine(), org_id, prioritise=False)
+    late = current.overdue(plan.local_today())
+    with st.container(key="home_overdue"):
+        st.subheader(tr("plan.overdue.title"))
+        if late:
+            overdue_lines(late, limit)
+            st.page_link(PAGE, label=tr("plan.open_overdue"))
+        elif any(i.owner or i.due or i.status != "todo" for i in current.items):
+            st.caption(tr("plan.overdue.none"))
+            st.page_link(PAGE, label=tr("plan.open"))
+        else:
+            st.caption(tr("plan.overdue.start"))
+            st.page_link(PAGE, label=tr("plan.open"))

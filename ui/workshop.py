@@ -1,0 +1,131 @@
+"""Streamlit helpers of the workshop pages: the participant's token, the join link as the
+phones will see it, big projector text, and the two page looks (projector, phone)."""
+
+from __future__ import annotations
+
+import html
+import secrets
+
+import streamlit as st
+
+from dxcore import workshop as ws
+from dxcore.errors import DxError
+from dxcore.store import repo_workshop as wrepo
+from ui.common import engine, show_error, tr, wkey
+
+TOKEN_KEY = "ws_token"  # one random token per browser session: answering again replaces
+CURRENT = "ws_current"  # the workshop the facilitator is working with
+REFRESH_S = 3  # how often the projector reads the room again
+
+PRESENTER_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stExpandSidebarButton"],
+[data-testid="stSidebarCollapsedControl"] { display: none !important; }
+.ws-code { font-size: clamp(4rem, 12vw, 11rem); font-weight: 800; letter-spacing: .12em;
+           line-height: 1.05; font-family: "Noto Sans Mono CJK JP", "DejaVu Sans Mono", monospace; }
+.ws-label { font-size: 1.8rem; color: #444; margin: 0; }
+.ws-url { font-size: 1.7rem; font-weight: 600; word-break: break-all; }
+.ws-count { font-size: clamp(3rem, 7vw, 6.5rem); font-weight: 800; line-height: 1.1; }
+.ws-statement { font-size: clamp(2rem, 3.6vw, 3.2rem); font-weight: 700; line-height: 1.45; }
+.ws-note { font-size: 1.5rem; }
+[data-testid="stMetricValue"] { font-size: 3.6rem; font-weight: 700; }
+[data-testid="stMetricLabel"] p { font-size: 1.4rem; }
+[class*="st-key-ws_cons_"] button { min-height: 4.2rem; }
+[class*="st-key-ws_cons_"] button p { font-size: 1.3rem; }
+</style>
+"""
+
+PARTICIPANT_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { max-width: 44rem; padding-left: 1rem; padding-right: 1rem; }
+[class*="st-key-wsq_"] [role="radiogroup"], [class*="st-key-ws_role"] [role="radiogroup"] {
+  width: 100%; display: flex; flex-direction: column; align-items: stretch; }
+[class*="st-key-wsq_"] [role="radiogroup"] label, [class*="st-key-ws_role"] [role="radiogroup"] label {
+  min-height: 3rem; padding: .5rem .75rem; margin: .2rem 0; width: auto; max-width: none; box-sizing: border-box;
+  border: 1px solid #C9D3DD; border-radius: .6rem; font-size: 1.1rem; display: flex; align-items: center; }
+[class*="st-key-wsq_"] > div > label p, [class*="st-key-ws_role"] > div > label p {
+  font-size: 1.15rem; font-weight: 600; }
+.stButton button, .stFormSubmitButton button { min-height: 3.2rem; font-size: 1.15rem; }
+</style>
+"""
+
+
+def presenter_look() -> None:
+    """Wide, big and without the sidebar: what a projector needs."""
+    st.html(PRESENTER_CSS)
+
+
+def participant_look() -> None:
+    """One narrow column with large touch targets: what a phone needs."""
+    st.html(PARTICIPANT_CSS)
+
+
+def big(text: str, kind: str = "count") -> None:
+    """Text sized for the back of the room (``kind``: code, label, url, count, statement, note)."""
+    st.markdown(f'<div class="ws-{kind}">{html.escape(str(text))}</div>', unsafe_allow_html=True)
+
+
+def participant_token() -> str:
+    return st.session_state.setdefault(TOKEN_KEY, secrets.token_urlsafe(24))
+
+
+def public_base(page_url_path: str) -> str | None:
+    """The app's address as phones should open it.
+
+    DX_PUBLIC_URL wins (a proxy, a DNS name); else the address this browser used
+    (``st.context.url`` minus the page's path); else the Host header.
+    """
+    from_env = ws.public_url_from_env()
+    if from_env:
+        return from_env
+    url = st.context.url
+    if url:
+        url = url.rstrip("/")
+        return url.removesuffix("/" + page_url_path) if page_url_path else url
+    host = st.context.headers.get("Host")
+    return f"http://{host}" if host else None
+
+
+def _keep(key: str, state_key: str) -> None:
+    if st.session_state[key] is not None:  # a segmented control can be clicked off: keep the choice
+        st.session_state[state_key] = st.session_state[key]
+
+
+def remembered(widget, label: str, options: list, state_key: str, name: str, default=None, **kwargs):
+    """A choice widget (selectbox, radio, segmented control) whose value the page keeps in
+    ``session_state[state_key]``: it survives a language switch (see :func:`ui.common.wkey`) and
+    the page may set it (``state_key``) to switch the choice itself."""
+    value = st.session_state.get(state_key)
+    if value not in options:
+        value = default if default in options else options[0]
+    st.session_state[state_key] = value
+    key = wkey(name)
+    st.session_state[key] = value
+    widget(label, options, key=key, on_change=_keep, args=(key, state_key), **kwargs)
+    return value
+
+
+def choose_workshop(org_id: int, only_open: bool = False) -> wrepo.Summary | None:
+    """The facilitator's current workshop of this organisation (a select box to change it)."""
+    summaries = [s for s in wrepo.list_workshops(engine(), org_id) if s.workshop.is_open or not only_open]
+    if not summaries:
+        return None
+    by_code = {s.workshop.code: s for s in summaries}
+    labels = {code: label(s.workshop) for code, s in by_code.items()}
+    code = remembered(st.selectbox, tr("workshop.admin.choose"), list(by_code), CURRENT, "ws_choose",
+                      format_func=labels.get)
+    return by_code[code]
+
+
+def label(record: wrepo.WorkshopRecord) -> str:
+    status = tr("workshop.status.open" if record.is_open else "workshop.status.closed")
+    return tr("workshop.admin.option", code=record.code, title=record.title,
+              set=tr(f"workshop.set.{record.question_set}"), status=status)
+
+
+def live_or_error(code: str, min_group: int = ws.MIN_GROUP_SIZE) -> wrepo.Live | None:
+    try:
+        return wrepo.live(engine(), code, min_group=min_group)
+    except DxError as e:
+        show_error(e)
+        return None
