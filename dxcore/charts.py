@@ -32,6 +32,12 @@ def style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
             .configure_view(strokeWidth=0))
 
 
+def screen_height(chart: alt.TopLevelMixin, axes_and_legend: int = 130) -> int:
+    """The height to give ``st.altair_chart``: Streamlit 1.67 draws a chart stretched to the
+    page width at its own default height unless told, squeezing rows of bars together."""
+    return int(chart.height) + axes_and_legend
+
+
 def _pattern_label(content: Content, pattern_id: str, lang: str) -> str:
     return f"{pattern_id} {pick(content.pattern_index[pattern_id].title, lang)}"
 
@@ -99,9 +105,9 @@ def pattern_bars(result: Result, lang: str = "ja", content: Content | None = Non
              "band": band_label(p.band, lang), "order": i}
             for i, p in enumerate(result.patterns)]
     band_names = [band_label(b, lang) for b in BANDS]
-    bars = alt.Chart(pd.DataFrame(rows)).mark_bar(height=28).encode(
+    bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
         x=alt.X("risk:Q", title=t("chart.risk", lang), scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("pattern:N", title=None, sort=alt.EncodingSortField("order")),
+        y=alt.Y("pattern:N", title=None, sort=[r["pattern"] for r in rows], scale=alt.Scale(paddingInner=0.3)),
         color=alt.Color("band:N", title=t("chart.band", lang),
                         scale=alt.Scale(domain=band_names + [band_label(None, lang)],
                                         range=[BAND_COLOURS[b] for b in BANDS] + ["#BBBBBB"]),
@@ -124,9 +130,9 @@ def cause_bars(result: Result, lang: str = "ja", content: Content | None = None)
              "band": band_label(band(c.risk), lang)}
             for i, c in enumerate(result.causes) if c.risk is not None]
     band_names = [band_label(b, lang) for b in BANDS]
-    bars = alt.Chart(pd.DataFrame(rows)).mark_bar(height=36).encode(
+    bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
         x=alt.X("risk:Q", title=t("chart.risk", lang), scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("cause:N", title=None, sort=alt.EncodingSortField("order")),
+        y=alt.Y("cause:N", title=None, sort=[r["cause"] for r in rows], scale=alt.Scale(paddingInner=0.3)),
         color=alt.Color("band:N", legend=None,
                         scale=alt.Scale(domain=band_names, range=[BAND_COLOURS[b] for b in BANDS])),
         tooltip=[alt.Tooltip("cause:N", title=t("chart.cause", lang)),
@@ -145,7 +151,7 @@ def pattern_trend(rows: Sequence[dict], lang: str = "ja", content: Content | Non
     df["title"] = [_pattern_label(content, p, lang) for p in df["pattern"]]
     domain = [_pattern_label(content, p.id, lang) for p in content.patterns]
     chart = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=80), strokeWidth=3).encode(
-        x=alt.X("date:T", title=t("chart.date", lang), axis=alt.Axis(format="%Y/%m")),
+        x=alt.X("date:T", title=t("chart.date", lang), axis=alt.Axis(format="%Y/%m", tickCount="month")),
         y=alt.Y("risk:Q", title=t("chart.risk", lang), scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("title:N", title=t("chart.pattern", lang),
                         scale=alt.Scale(domain=domain, range=list(SERIES_COLOURS[: len(domain)])),
@@ -162,7 +168,7 @@ def health_trend(points: Sequence[dict], lang: str = "ja") -> alt.TopLevelMixin:
     df = pd.DataFrame(points, columns=["date", "overall"])
     chart = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=100), strokeWidth=4,
                                     color=SERIES_COLOURS[0]).encode(
-        x=alt.X("date:T", title=t("chart.date", lang), axis=alt.Axis(format="%Y/%m")),
+        x=alt.X("date:T", title=t("chart.date", lang), axis=alt.Axis(format="%Y/%m", tickCount="month")),
         y=alt.Y("overall:Q", title=t("chart.health", lang), scale=alt.Scale(domain=[0, 100])),
         tooltip=[alt.Tooltip("date:T", title=t("chart.date", lang), format="%Y/%m/%d"),
                  alt.Tooltip("overall:Q", title=t("chart.health", lang))],

@@ -24,12 +24,6 @@ UNKNOWN_COLOUR = "#888888"
 MYTH_COLOURS = {"true": "#E69F00", "false": "#0072B2", "unknown": UNKNOWN_COLOUR}
 
 
-def screen_height(chart: alt.TopLevelMixin, axes_and_legend: int = 130) -> int:
-    """The height to give ``st.altair_chart``: Streamlit 1.67 draws a chart stretched to the
-    page width at its own default height unless told, squeezing rows of bars together."""
-    return int(chart.height) + axes_and_legend
-
-
 def short(text: str, limit: int = LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

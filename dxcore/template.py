@@ -10,6 +10,7 @@ Data headers stay Japanese in both languages (the importer reads both ja and ids
 from __future__ import annotations
 
 import io
+
 from dxcore.i18n import pick, t
 from dxcore.kpi import Catalogue, catalogue
 from dxcore.sheets import SHEET

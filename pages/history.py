@@ -27,10 +27,11 @@ if not past:
     st.stop()
 
 st.subheader(tr("history.health_trend"))
-st.altair_chart(charts.health_trend(history.health_points(past), lang()), width="stretch",
-                key="health_trend")
+chart = charts.health_trend(history.health_points(past), lang())
+st.altair_chart(chart, width="stretch", height=charts.screen_height(chart, 80), key="health_trend")
 st.subheader(tr("history.trend"))
-st.altair_chart(charts.pattern_trend(history.long_rows(past), lang(), c), width="stretch", key="trend")
+chart = charts.pattern_trend(history.long_rows(past), lang(), c)
+st.altair_chart(chart, width="stretch", height=charts.screen_height(chart, 80), key="trend")
 
 st.subheader(tr("history.table"))
 header, rows = history.rows(past, c)

@@ -57,9 +57,11 @@ with left:
     st.altair_chart(charts.radar(series, lang(), c), key="radar")
 with right:
     st.subheader(tr("results.causes"), help=tr("results.causes_help"))
-    st.altair_chart(charts.cause_bars(result, lang(), c), width="stretch", key="causes")
+    chart = charts.cause_bars(result, lang(), c)
+    st.altair_chart(chart, width="stretch", height=charts.screen_height(chart, 60), key="causes")
 st.subheader(tr("results.bars"))
-st.altair_chart(charts.pattern_bars(result, lang(), c), width="stretch", key="bars")
+chart = charts.pattern_bars(result, lang(), c)
+st.altair_chart(chart, width="stretch", height=charts.screen_height(chart), key="bars")
 for p in result.patterns:
     if p.confidence == "low":
         st.caption(f"{p.id}: {tr('confidence.none' if p.risk is None else 'confidence.low')}")

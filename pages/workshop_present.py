@@ -93,7 +93,7 @@ def toggle_reveal(key: str) -> None:
 
 def myth_results(room: ws.Room) -> None:
     chart = wcharts.myths(room, lang(), c)
-    st.altair_chart(chart, width="stretch", height=wcharts.screen_height(chart), key="ws_myths_chart")
+    st.altair_chart(chart, width="stretch", height=charts.screen_height(chart), key="ws_myths_chart")
     for myth, tally in zip(c.myths, room.myths):
         with st.container(border=True, key=f"ws_myth_{myth.id}"):
             answer = tr("workshop.myth.true" if myth.answer else "workshop.myth.false")
@@ -117,7 +117,7 @@ def room_results(room: ws.Room) -> None:
         st.subheader(tr("workshop.present.gap_title"))
         if room.gaps:
             chart = wcharts.gaps(room, lang(), c)
-            st.altair_chart(chart, width="stretch", height=wcharts.screen_height(chart), key="ws_gaps")
+            st.altair_chart(chart, width="stretch", height=charts.screen_height(chart), key="ws_gaps")
             for g in room.gaps[:3]:
                 higher = "executive" if g.difference > 0 else "frontline"
                 st.markdown(f"- **{g.question_id}** {tx(c.question_index[g.question_id].text)} — "
@@ -134,7 +134,7 @@ def room_results(room: ws.Room) -> None:
         statements = [q.id for q in c.pattern_index[chosen].questions if q.id in room.statements]
     with st.container(key="ws_distribution"):
         chart = wcharts.distribution(room, lang(), c, statements)
-        st.altair_chart(chart, width="stretch", height=wcharts.screen_height(chart), key="ws_distribution_chart")
+        st.altair_chart(chart, width="stretch", height=charts.screen_height(chart), key="ws_distribution_chart")
 
 
 @st.fragment(run_every=REFRESH_S)

@@ -26,10 +26,9 @@ import pandas as pd
 from sqlalchemy import Engine, and_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from dxcore import kpi
+from dxcore import kpi, sheets
 from dxcore.errors import DxError
 from dxcore.exports import FORMULA_STARTS
-from dxcore import sheets
 from dxcore.sheets import Parsed, Problem
 from dxcore.store.models import Organization, utcnow
 from dxcore.store.models_kpi import KpiChange, KpiCustom, KpiSettings, KpiTarget, KpiUpload, KpiValue

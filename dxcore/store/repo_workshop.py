@@ -28,8 +28,8 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime
+from functools import cache
 from typing import Iterator, Mapping
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update

@@ -8,8 +8,8 @@ import pytest
 from openpyxl import load_workbook
 
 from dxcore import kpi
-from dxcore.exports import csv_bytes, xlsx_bytes
 from dxcore.content import load
+from dxcore.exports import csv_bytes, xlsx_bytes
 from dxcore.i18n import LANGS
 
 CAT = kpi.catalogue()

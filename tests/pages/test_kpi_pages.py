@@ -13,22 +13,10 @@ from streamlit.testing.v1 import AppTest
 from dxcore import demo, sheets
 from dxcore.store import repo, repo_kpi
 from dxcore.template import template_bytes
+from tests.pages.apptest import app, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def app() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success",
-                                  "error", "warning") for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
 
 
 def book(rows) -> bytes:

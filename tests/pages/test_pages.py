@@ -11,23 +11,11 @@ from streamlit.testing.v1 import AppTest
 from dxcore import demo
 from dxcore.content import load
 from dxcore.store import repo
+from tests.pages.apptest import app, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 C = load()
-
-
-def app() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success",
-                                  "error", "warning") for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -16,17 +16,12 @@ from streamlit.testing.v1 import AppTest
 from dxcore import demo, plan
 from dxcore.content import load
 from dxcore.store import annotations, repo, repo_plan
+from tests.pages.apptest import texts
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/plan.py"
 C = load()
 ALL = sum(len(s.items) for s in C.steps)
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success",
-                                  "error", "warning") for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
 
 
 def open_plan(lang: str = "ja") -> AppTest:

@@ -14,25 +14,11 @@ from dxcore import workshop as ws
 from dxcore.content import load
 from dxcore.store import repo
 from dxcore.store import repo_workshop as wrepo
+from tests.pages.apptest import app, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 C = load()
 PULSE = C.question_ids("pulse")
-
-
-def app(**query) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success",
-                                  "error", "warning") for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
 
 
 def charts(at: AppTest) -> list[dict]:
