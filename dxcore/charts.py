@@ -32,10 +32,12 @@ def style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
             .configure_view(strokeWidth=0))
 
 
-def screen_height(chart: alt.TopLevelMixin, axes_and_legend: int = 130) -> int:
+def screen_height(chart: alt.TopLevelMixin, axes_and_legend: int = 130) -> int | str:
     """The height to give ``st.altair_chart``: Streamlit 1.67 draws a chart stretched to the
-    page width at its own default height unless told, squeezing rows of bars together."""
-    return int(chart.height) + axes_and_legend
+    page width at its own default height unless told, squeezing rows of bars together.
+    A chart sized by its rows (``alt.Step``) is left to size itself ("content")."""
+    height = chart.height
+    return int(height) + axes_and_legend if isinstance(height, (int, float)) else "content"
 
 
 def _pattern_label(content: Content, pattern_id: str, lang: str) -> str:

@@ -25,7 +25,7 @@ HEIGHT = 340
 MAX_LABEL_LINES = 6
 LINE_PX = 19
 LABEL_LIMIT_PX = 150
-ASSUMED_WIDTH_PX = 1000  # the wide layout on a projector; only used to place labels
+ASSUMED_WIDTH_PX = 720  # the plot in the wide layout beside the sidebar (1366 px screens); only places labels
 
 
 def _axis_format(k: KpiDef) -> str:
@@ -103,7 +103,7 @@ def trend(series: pd.DataFrame, k: KpiDef, lang: str = "ja", targets: Mapping[in
                alt.Tooltip("label:N", title=t("kpi.chart.annotation", lang))]
         layers.append(alt.Chart(an).mark_rule(strokeWidth=1.5, opacity=0.8).encode(
             x=alt.X("on:T", scale=x_scale), color=colour, tooltip=tip))
-        for line in sorted(set(placed)):
+        for line in sorted({p for p in placed if p is not None}):
             layers.append(alt.Chart(an[an["line"] == line]).mark_text(
                 align="left", baseline="top", dx=4, fontSize=BIG - 3, fontWeight="bold", limit=LABEL_LIMIT_PX)
                 .encode(x=alt.X("on:T", scale=x_scale), y=alt.value(2 + line * LINE_PX), text="label:N",
@@ -112,19 +112,24 @@ def trend(series: pd.DataFrame, k: KpiDef, lang: str = "ja", targets: Mapping[in
 
 
 def _label_lines(notes: Sequence, lo: pd.Timestamp, hi: pd.Timestamp, lines: int,
-                 width_px: int = ASSUMED_WIDTH_PX) -> list[int]:
-    """A line in the label band for each annotation (in date order): the first line whose
-    previous label has ended by then, judging the width of a label from its length."""
+                 width_px: int = ASSUMED_WIDTH_PX) -> list[int | None]:
+    """A line in the label band for each annotation (in the order given): the first line
+    whose previous label has ended by then, judging a label's width from its length.
+    Milestones (entered by hand) are placed before completed items; a label that finds no
+    free line gets None and is not drawn: its rule and tooltip still are, and piling
+    labels on top of each other would make every one unreadable."""
     px_per_day = width_px / max((hi - lo).days, 1)
-    ends = [float("-inf")] * lines
-    out = []
-    for a in notes:
+    taken: list[list[tuple[float, float]]] = [[] for _ in range(lines)]  # pixel spans per line
+    out: list[int | None] = [None] * len(notes)
+    order = sorted(range(len(notes)), key=lambda i: (notes[i].kind != "milestone", notes[i].on))
+    for i in order:
+        a = notes[i]
         start = (pd.Timestamp(a.on) - lo).days * px_per_day
-        width = min(LABEL_LIMIT_PX, (BIG - 3) * len(a.label)) + 8
-        free = [i for i in range(lines) if ends[i] <= start]
-        line = free[0] if free else min(range(lines), key=lambda i: ends[i])
-        ends[line] = start + width
-        out.append(line)
+        end = start + min(LABEL_LIMIT_PX, (BIG - 3) * len(a.label)) + 8
+        free = [n for n in range(lines) if all(end <= s0 or start >= e0 for s0, e0 in taken[n])]
+        if free:
+            taken[free[0]].append((start, end))
+            out[i] = free[0]
     return out
 
 

@@ -1,8 +1,8 @@
 """Monthly KPI data of the demo municipality サンプル市: two 年度 that tell the restart story.
 
 Five departments report every month, from April of the previous 年度 to last month.
-In 税務課 an RPA rollout (from the seventh month) halves the time per case within a
-quarter; e-application use climbs across the city from about 15 % to about 45 %; a FAQ
+In 税務課 an RPA rollout (the month the demo plan completes its RPA item, about six
+months ago) halves the time per case within a quarter; e-application use climbs across the city from about 15 % to about 45 %; a FAQ
 chatbot lifts self-resolution; improvement proposals start sporadic and then never stop.
 The data goes through the same import as a user's file (one upload named 「デモデータ」),
 with targets for both 年度 and an hourly rate.
@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
 from dxcore.kpi import add_months, fiscal_start, month_start
 from dxcore.periods import fiscal_year
+from dxcore.plan_demo import RPA_DONE_DAYS_AGO
 from dxcore.sheets import Parsed
 from dxcore.store import repo_kpi
 
 FILE_NAME = "デモデータ"
 RPA_DEPARTMENT = "税務課"
-RPA_FROM_MONTH = 6  # months after the first one
 HOURLY_RATE = 3500.0
 # department: (cases / month, hours per case, applications, inquiries, staff)
 DEPARTMENTS = {
@@ -58,6 +58,7 @@ def demo_values(today: date, seed: int = 2025) -> pd.DataFrame:
     rng = random.Random(seed)
     months = demo_months(today)
     n = len(months)
+    rpa_from = months.index(month_start(today - timedelta(days=RPA_DONE_DAYS_AGO)))
     rows = []
     for i, m in enumerate(months):
         progress = i / max(n - 1, 1)  # 0 → 1 over the demo period
@@ -66,15 +67,15 @@ def demo_values(today: date, seed: int = 2025) -> pd.DataFrame:
             noise = lambda spread=0.06: 1 + rng.uniform(-spread, spread)  # noqa: E731
             cases = round(cases0 * season * noise())
             tpc = tpc0 * (1 - 0.08 * progress)
-            if dept == RPA_DEPARTMENT and i >= RPA_FROM_MONTH:
-                tpc = tpc0 * max(0.5, 1 - 0.5 * min(1, (i - RPA_FROM_MONTH + 1) / 3))
+            if dept == RPA_DEPARTMENT and i >= rpa_from:
+                tpc = tpc0 * max(0.5, 1 - 0.5 * min(1, (i - rpa_from + 1) / 3))
             total_apps = round(apps0 * season * noise())
             online = round(total_apps * min(0.9, (0.15 + 0.30 * progress) * noise(0.1)))
             inquiries = round(inq0 * noise() * (1 - 0.1 * progress))
             chatbot = 0.05 + (0.25 * min(1, max(0, i - 3) / 9) if dept in ("市民課", "子育て支援課") else 0.10 * progress)
             automations = 0
             saved = 0.0
-            if dept == RPA_DEPARTMENT and i >= RPA_FROM_MONTH:
+            if dept == RPA_DEPARTMENT and i >= rpa_from:
                 automations = round(cases * 0.6 * noise())
                 saved = round(cases * (tpc0 - tpc), 1)
             elif progress > 0.4:

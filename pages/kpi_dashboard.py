@@ -4,7 +4,7 @@ departments side by side, and the 年度 summary to download."""
 import pandas as pd
 import streamlit as st
 
-from dxcore import charts_kpi, kpi
+from dxcore import charts, charts_kpi, kpi
 from dxcore.exports import csv_bytes, xlsx_bytes
 from dxcore.periods import fiscal_year
 from dxcore.store import annotations, repo_kpi
@@ -86,9 +86,9 @@ with trend_tab:
     st.session_state[CHOSEN] = chosen
     k = cat.kpi_index[chosen]
     series = monthly[monthly["kpi"] == chosen]
-    st.altair_chart(charts_kpi.trend(series, k, lang(), {fy: v for (kid, fy), v in targets.items() if kid == chosen},
-                                     annotations.for_org(engine(), org.id, lang()), use_wareki),
-                    width="stretch", key="kpi_trend")
+    chart = charts_kpi.trend(series, k, lang(), {fy: v for (kid, fy), v in targets.items() if kid == chosen},
+                             annotations.for_org(engine(), org.id, lang()), use_wareki)
+    st.altair_chart(chart, width="stretch", height=charts.screen_height(chart, 90), key="kpi_trend")
     st.caption(tr("kpi.dashboard.formula", formula=tx(k.formula)))
 
 with compare_tab:
@@ -101,14 +101,14 @@ with compare_tab:
     if per_month.empty:
         st.info(tr("kpi.dashboard.no_compare"))
     else:
-        st.altair_chart(charts_kpi.department_lines(per_month, k2, lang(), use_wareki), width="stretch",
-                        key="kpi_compare_lines")
+        chart = charts_kpi.department_lines(per_month, k2, lang(), use_wareki)
+        st.altair_chart(chart, width="stretch", height=charts.screen_height(chart, 90), key="kpi_compare_lines")
         fy = fiscal_year(latest)
         this_year = per_year[per_year["fiscal_year"] == fy]
         if not this_year.empty:
-            st.altair_chart(charts_kpi.department_bars(this_year, k2, lang(), tr(
-                "kpi.dashboard.bars_title", year=kpi.fy_label(fy, lang(), use_wareki))),
-                width="stretch", key="kpi_compare_bars")
+            chart = charts_kpi.department_bars(this_year, k2, lang(), tr(
+                "kpi.dashboard.bars_title", year=kpi.fy_label(fy, lang(), use_wareki)))
+            st.altair_chart(chart, width="stretch", height=charts.screen_height(chart, 90), key="kpi_compare_bars")
 
 with summary_tab:
     header, rows = kpi.summary_rows(kpi.yearly(values, cat, conf, department=department), cat, targets, lang(),

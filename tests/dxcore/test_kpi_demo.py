@@ -44,3 +44,18 @@ def test_demo_values_pass_the_same_checks_as_an_upload():
     parsed = sheets.parse(csv, "demo.csv", today=NOW.date())
     assert parsed.ok, parsed.problems[:3]
     assert len(parsed.values) == len(values)
+
+
+def test_the_rpa_annotation_marks_the_month_the_time_per_case_drops(engine):
+    """The demo's plan and KPI data tell one story: the chart's 「… 完了」 line stands where
+    税務課's time per case starts to fall."""
+    from dxcore.store import annotations
+
+    org = demo.load_demo(engine, now=NOW)
+    rpa = [a for a in annotations.for_org(engine, org.id) if "RPA" in a.label and a.kind == "completed"]
+    assert len(rpa) == 1
+    series = kpi.monthly(repo_kpi.load_values(engine, org.id), department=kpi_demo.RPA_DEPARTMENT,
+                         kpis=["time_per_case"])
+    first, values = series["value"].iloc[0], series.set_index(series["month"].dt.date)["value"]
+    drop = next(m for m, v in values.items() if v < 0.85 * first)
+    assert (drop.year, drop.month) == (rpa[0].on.year, rpa[0].on.month)

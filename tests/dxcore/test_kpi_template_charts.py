@@ -87,7 +87,11 @@ def test_labels_of_nearby_annotations_go_to_different_lines():
     notes = [Annotation(date(2025, 4, d), f"出来事{d}", "milestone") for d in (1, 5, 9)] + \
         [Annotation(date(2025, 11, 1), "ずっと後の出来事", "milestone")]
     assert charts_kpi._label_lines(notes, lo, hi, 4) == [0, 1, 2, 0]  # the late one reuses the first line
-    assert charts_kpi._label_lines(notes[:3], lo, hi, 2) == [0, 1, 0]  # no room left: the earliest-ending line
+    # no room left: the third label is not drawn (its rule and tooltip are)
+    assert charts_kpi._label_lines(notes[:3], lo, hi, 2) == [0, 1, None]
+    # hand-entered milestones get the lines first, completed items what is left
+    mixed = [Annotation(date(2025, 4, 1), "完了した項目", "completed"), Annotation(date(2025, 4, 5), "節目", "milestone")]
+    assert charts_kpi._label_lines(mixed, lo, hi, 1) == [None, 0]
 
 
 def test_trend_without_annotations_or_targets_and_in_wareki():
