@@ -137,3 +137,12 @@ def test_foreign_keys_are_enforced(engine, db_url):
             conn.execute(text("INSERT INTO diagnosis (org_id, taken_at, role, mode, question_set, participants) "
                               "VALUES (999, '2025-01-01', 'other', 'self', 'full', 1)"))
     assert sqlite3.connect(path).execute("SELECT count(*) FROM diagnosis").fetchone()[0] == 0
+
+
+def test_the_migrations_have_a_single_head():
+    """New migrations chain onto one head, so `alembic upgrade head` is unambiguous."""
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(engine_mod.MIGRATIONS_DIR))
+    assert len(ScriptDirectory.from_config(cfg).get_heads()) == 1
