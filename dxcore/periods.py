@@ -13,6 +13,8 @@ ERAS = (
     (date(1989, 1, 8), "平成", "Heisei", "H"),
     (date(1926, 12, 25), "昭和", "Showa", "S"),
 )
+# 令和7年 = 2018 + 7: the year before each era's first, by its name and its initial (lower case)
+ERA_YEAR_ZERO = {key: start.year - 1 for start, ja, _, initial in ERAS for key in (ja, initial.lower())}
 
 
 def to_local(stored: datetime) -> datetime:

@@ -39,7 +39,7 @@ import pandas as pd
 
 from dxcore.i18n import t
 from dxcore.kpi import NO_PROCESS, Catalogue, catalogue, month_key, month_start
-from dxcore.periods import TOKYO
+from dxcore.periods import ERA_YEAR_ZERO, TOKYO
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # the upload page allows 20 MB (.streamlit/config.toml)
 MAX_UNZIPPED_BYTES = 512 * 1024 * 1024  # a 200,000-row workbook unpacks to ~60 MB
@@ -149,11 +149,10 @@ def cell_text(value) -> str:
 
 # months -------------------------------------------------------------------------
 
-ERA_START = {"令和": 2018, "r": 2018, "平成": 1988, "h": 1988, "昭和": 1925, "s": 1925}
 _YM = re.compile(r"^(\d{4})[-/.年](\d{1,2})(?:月)?(?:[-/.](\d{1,2})日?|(\d{1,2})日)?"
                  r"(?:t?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")  # a time after a date (spaces are gone)
 _YYYYMM = re.compile(r"^(\d{4})(\d{2})$")
-_ERA = re.compile(r"^(令和|平成|昭和|r|h|s)(\d{1,2}|元)[年.\-/](\d{1,2})(?:月)?(?:\d{1,2}日?)?$")
+_ERA = re.compile(rf"^({'|'.join(ERA_YEAR_ZERO)})(\d{{1,2}}|元)[年.\-/](\d{{1,2}})(?:月)?(?:\d{{1,2}}日?)?$")
 EXCEL_EPOCH = date(1899, 12, 30)
 OLDEST = date(2000, 1, 1)
 
@@ -196,7 +195,7 @@ def parse_month(value) -> tuple[date | None, str | None]:
         n = 1 if m.group(2) == "元" else int(m.group(2))
         if n < 1:
             return None, "impossible_month"
-        return _checked(ERA_START[m.group(1)] + n, int(m.group(3)))
+        return _checked(ERA_YEAR_ZERO[m.group(1)] + n, int(m.group(3)))
     return None, "bad_month"
 
 
