@@ -55,9 +55,10 @@ def orgs() -> list[repo.Org]:
     return repo.list_orgs(engine())
 
 
-def current_org() -> repo.Org | None:
+def current_org(all_orgs: list[repo.Org] | None = None) -> repo.Org | None:
+    """The organisation this session works on (the first one until it picks another)."""
     org_id = st.session_state.get(ORG_KEY)
-    all_orgs = orgs()
+    all_orgs = orgs() if all_orgs is None else all_orgs
     org = next((o for o in all_orgs if o.id == org_id), None)
     if org is None and all_orgs:
         org = all_orgs[0]
@@ -90,7 +91,7 @@ def sidebar() -> None:
     with st.sidebar:
         language_switch()
         all_orgs = orgs()
-        org = current_org()
+        org = current_org(all_orgs)
         if all_orgs:
             ids = [o.id for o in all_orgs]
             names = {o.id: o.name + (f"({tr('sidebar.demo_badge')})" if o.is_demo else "") for o in all_orgs}
