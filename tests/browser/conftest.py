@@ -16,8 +16,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
+# every expect(...) waits up to 30 s unless told otherwise: a Streamlit rerun on a loaded
+# 2-core CI machine can take longer than playwright's default 5 s
+expect.set_options(timeout=30_000)
 CHROMIUM = os.environ.get("DX_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -119,8 +123,6 @@ def page(browser, server):
 
 def wait_idle(pg, timeout: float = 30_000) -> None:
     """Wait until the app is rendered and the script has stopped running."""
-    from playwright.sync_api import expect
-
     expect(pg.locator('[data-testid="stApp"]')).to_be_visible(timeout=timeout)
     pg.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
