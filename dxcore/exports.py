@@ -11,6 +11,7 @@ import csv
 import io
 from typing import Iterable, Sequence
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

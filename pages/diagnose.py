@@ -9,7 +9,7 @@ import streamlit as st
 from dxcore.content import QUESTION_SETS
 from dxcore.errors import DxError
 from dxcore.store import repo
-from ui.common import content, engine, require_org, show_error, tr, tx, wkey
+from ui.common import content, engine, flash_later, require_org, show_error, tr, tx, wkey
 from ui.gate import through_app
 
 through_app()
@@ -83,6 +83,6 @@ if left.button(tr("diagnose.submit"), type="primary", key="submit"):
         else:
             clear()
             st.session_state["results_id"] = diagnosis_id
-            st.session_state["flash"] = tr("diagnose.saved")
+            flash_later(tr("diagnose.saved"))
             st.switch_page("pages/results.py")
 right.button(tr("diagnose.reset"), key="reset", on_click=clear)

@@ -3,12 +3,11 @@
 import streamlit as st
 
 from dxcore import charts, history
-from dxcore.exports import csv_bytes, xlsx_bytes
+from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo
-from ui.common import content, engine, lang, require_org, role_name, tr
+from ui.common import content, engine, flash, flash_later, lang, require_org, role_name, tr
 from ui.gate import through_app
-from ui.org_form import flash
 
 through_app()
 
@@ -53,7 +52,7 @@ a.download_button(tr("common.download_csv"), csv_bytes(header, rows), file_name=
                   mime="text/csv", key="dl_csv")
 b.download_button(tr("common.download_xlsx"), xlsx_bytes([("history", header, rows)]),
                   file_name="dx_history.xlsx", key="dl_xlsx",
-                  mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                  mime=XLSX_MIME)
 
 with st.expander(tr("history.delete_title")):
     ids = [e.record.id for e in reversed(past)]
@@ -66,7 +65,7 @@ with st.expander(tr("history.delete_title")):
         if yes.button(tr("history.delete_yes"), type="primary", key="delete_yes"):
             repo.delete_diagnosis(engine(), org.id, target)
             del st.session_state[CONFIRM]
-            st.session_state["flash"] = tr("history.deleted")
+            flash_later(tr("history.deleted"))
             st.rerun()
         if no.button(tr("common.cancel"), key="delete_no"):
             del st.session_state[CONFIRM]

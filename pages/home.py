@@ -6,9 +6,9 @@ from dxcore import history
 from dxcore.advice import advise
 from dxcore.periods import format_datetime
 from dxcore.store import repo
-from ui.common import content, current_org, engine, lang, role_name, tr, tx
+from ui.common import content, current_org, engine, flash, lang, role_name, tr, tx
 from ui.gate import through_app
-from ui.org_form import demo_button, flash, register_form
+from ui.org_form import demo_button, register_form
 from ui.plan_ui import overdue_panel
 
 through_app()

@@ -5,13 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from dxcore import charts, charts_kpi, kpi
-from dxcore.exports import csv_bytes, xlsx_bytes
+from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import fiscal_year
 from dxcore.store import annotations, repo_kpi
-from ui.common import engine, lang, require_org, tr, tx, wkey
+from ui.common import engine, flash, lang, require_org, tr, tx, wkey
 from ui.gate import through_app
-from ui.kpi import XLSX_MIME, catalogue, how_to_start, settings, wareki
-from ui.org_form import flash
+from ui.kpi import catalogue, how_to_start, settings, wareki
 
 through_app()
 

@@ -7,10 +7,9 @@ from dxcore import kpi
 from dxcore.errors import DxError
 from dxcore.periods import fiscal_year
 from dxcore.store import repo_kpi
-from ui.common import engine, lang, require_org, show_error, tr, tx, wkey
+from ui.common import engine, flash, flash_later, lang, require_org, show_error, tr, tx, wkey
 from ui.gate import through_app
 from ui.kpi import catalogue, settings
-from ui.org_form import flash
 
 through_app()
 
@@ -54,7 +53,7 @@ if st.button(tr("kpi.settings.save_targets"), type="primary", key="kpi_save_targ
     except DxError as e:
         show_error(e)
     else:
-        st.session_state["flash"] = tr("kpi.settings.saved_targets", year=kpi.fy_label(year, lang()))
+        flash_later(tr("kpi.settings.saved_targets", year=kpi.fy_label(year, lang())))
         st.rerun()
 
 # hourly rate and baseline ----------------------------------------------------------
@@ -70,7 +69,7 @@ with st.form("kpi_calc"):
         except DxError as e:
             show_error(e)
         else:
-            st.session_state["flash"] = tr("common.saved")
+            flash_later(tr("common.saved"))
             st.rerun()
 
 # own KPIs ------------------------------------------------------------------------------
@@ -99,7 +98,7 @@ with st.form("kpi_custom_form", clear_on_submit=True):
         except DxError as e:
             show_error(e)
         else:
-            st.session_state["flash"] = tr("kpi.settings.custom_added", name=added.name)
+            flash_later(tr("kpi.settings.custom_added", name=added.name))
             st.rerun()
 if own:
     names = {c.key: c.name for c in own}
@@ -111,5 +110,5 @@ if own:
         except DxError as e:
             show_error(e)
         else:
-            st.session_state["flash"] = tr("kpi.settings.custom_deleted", name=names[gone])
+            flash_later(tr("kpi.settings.custom_deleted", name=names[gone]))
             st.rerun()

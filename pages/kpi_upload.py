@@ -11,10 +11,9 @@ from dxcore.exports import csv_bytes
 from dxcore.kpi import month_label
 from dxcore.periods import format_datetime
 from dxcore.store import repo_kpi
-from ui.common import engine, lang, require_org, show_error, tr
+from ui.common import engine, flash, flash_later, lang, require_org, show_error, tr
 from ui.gate import through_app
 from ui.kpi import catalogue, template_button
-from ui.org_form import flash
 
 through_app()
 
@@ -98,7 +97,7 @@ if upload is not None:
                 show_error(e)
             else:
                 st.session_state.pop(PREVIEW, None)
-                st.session_state["flash"] = tr("kpi.upload.done", new=done.new, changed=done.changed)
+                flash_later(tr("kpi.upload.done", new=done.new, changed=done.changed))
                 st.switch_page("pages/kpi_dashboard.py")
 
 st.subheader(tr("kpi.upload.history"))
@@ -133,7 +132,7 @@ else:
                         show_error(e)
                     else:
                         st.session_state.pop(PREVIEW, None)
-                        st.session_state["flash"] = tr("kpi.upload.undone")
+                        flash_later(tr("kpi.upload.undone"))
                         st.rerun()
                 if no.button(tr("common.cancel"), key="kpi_undo_no"):
                     st.session_state.pop(CONFIRM_UNDO, None)

@@ -12,12 +12,11 @@ import streamlit as st
 
 from dxcore import plan
 from dxcore.errors import DxError
-from dxcore.exports import csv_bytes, xlsx_bytes
+from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo_plan
-from ui.common import content, engine, lang, require_org, role_name, show_error, tr, tx, wkey
+from ui.common import content, engine, flash, flash_later, lang, require_org, role_name, show_error, tr, tx, wkey
 from ui.gate import through_app
-from ui.org_form import flash
 from ui.plan_ui import kpi_link, md, overdue_lines
 
 through_app()
@@ -25,7 +24,6 @@ through_app()
 EDITING = "plan_editing"  # the item whose details are open
 ROLE = "plan_role"  # the role recorded with each change (None: not given)
 ERROR = "plan_error"  # a save that failed inside a widget callback, shown once
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def save(org_id: int, item: plan.PlanItem, changes: dict) -> bool:
@@ -113,7 +111,7 @@ def editor(org_id: int, item: plan.PlanItem, today: date) -> None:
             st.info(tr("plan.edit.unchanged"))
         elif save(org_id, item, changes):
             st.session_state[EDITING] = None
-            st.session_state["flash"] = tr("plan.edit.saved", item=item.id)
+            flash_later(tr("plan.edit.saved", item=item.id))
             st.rerun()
         else:
             st.error(st.session_state.pop(ERROR))
@@ -122,7 +120,7 @@ def editor(org_id: int, item: plan.PlanItem, today: date) -> None:
     if archive.button(tr("plan.edit.archive"), key=f"plan_archive_{item.id}", help=tr("plan.edit.archive_help")):
         if save(org_id, item, {"archived": True}):
             st.session_state[EDITING] = None
-            st.session_state["flash"] = tr("plan.edit.archived", item=item.id)
+            flash_later(tr("plan.edit.archived", item=item.id))
             st.rerun()
         st.error(st.session_state.pop(ERROR))
 
@@ -212,7 +210,7 @@ with left, st.expander(tr("plan.add.title")):
             except DxError as e:
                 show_error(e)
             else:
-                st.session_state["flash"] = tr("plan.add.added", item=added.item_id)
+                flash_later(tr("plan.add.added", item=added.item_id))
                 st.rerun()
 with right, st.expander(tr("plan.archive.title", n=len(current.archived))):
     if not current.archived:
@@ -222,7 +220,7 @@ with right, st.expander(tr("plan.archive.title", n=len(current.archived))):
         text.markdown(f"**{item.id}** {md(item.label(lang()))}")
         if button.button(tr("plan.archive.restore"), key=f"plan_restore_{item.id}"):
             if save(org.id, item, {"archived": False}):
-                st.session_state["flash"] = tr("plan.archive.restored", item=item.id)
+                flash_later(tr("plan.archive.restored", item=item.id))
             st.rerun()
 
 # milestones (drawn on the KPI charts)
@@ -238,7 +236,7 @@ with listed:
             st.markdown(tr("plan.milestone.line", date=plan.format_date(m.on, lang()), label=md(m.label)))
             if st.button(tr("plan.milestone.archive"), key=f"plan_ms_archive_{m.id}"):
                 repo_plan.archive_milestone(engine(), org.id, m.id, role=st.session_state.get(ROLE))
-                st.session_state["flash"] = tr("plan.milestone.archived", label=m.label)
+                flash_later(tr("plan.milestone.archived", label=m.label))
                 st.rerun()
 with form, st.form("plan_milestone", clear_on_submit=True):
     ms_date = st.date_input(tr("plan.milestone.date"), value=today, min_value=plan.EARLIEST,
@@ -251,7 +249,7 @@ with form, st.form("plan_milestone", clear_on_submit=True):
         except DxError as e:
             show_error(e)
         else:
-            st.session_state["flash"] = tr("plan.milestone.added", label=added.label)
+            flash_later(tr("plan.milestone.added", label=added.label))
             st.rerun()
 
 kpi_link()
@@ -278,4 +276,4 @@ a, b, _ = st.columns([1, 1, 3])
 a.download_button(tr("common.download_csv"), csv_bytes(header, rows), file_name="restart_plan.csv",
                   mime="text/csv", key="plan_dl_csv")
 b.download_button(tr("common.download_xlsx"), xlsx_bytes([(tr("plan.export.sheet"), header, rows)]),
-                  file_name="restart_plan.xlsx", mime=XLSX, key="plan_dl_xlsx")
+                  file_name="restart_plan.xlsx", mime=XLSX_MIME, key="plan_dl_xlsx")

@@ -6,9 +6,8 @@ from dxcore import charts, history
 from dxcore.advice import advise
 from dxcore.periods import format_datetime
 from dxcore.store import repo
-from ui.common import content, engine, lang, require_org, role_name, tr, tx
+from ui.common import content, engine, flash, lang, require_org, role_name, tr, tx
 from ui.gate import through_app
-from ui.org_form import flash
 
 through_app()
 

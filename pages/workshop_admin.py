@@ -4,19 +4,17 @@ import streamlit as st
 
 from dxcore import workshop as ws
 from dxcore.errors import DxError
-from dxcore.exports import csv_bytes, xlsx_bytes
+from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo_workshop as wrepo
-from ui.common import content, engine, lang, require_org, show_error, tr, wkey
+from ui.common import content, engine, flash, flash_later, lang, require_org, show_error, tr, wkey
 from ui.gate import through_app
-from ui.org_form import flash
 from ui.workshop import CURRENT, choose_workshop, public_base
 
 through_app()
 
 NEW_SET = "ws_new_set"
 CONFIRM = "ws_confirm_close"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 st.title(tr("workshop.admin.title"))
 org = require_org()
@@ -43,7 +41,7 @@ if create:
         show_error(e)
     else:
         st.session_state[CURRENT] = new.code
-        st.session_state["flash"] = tr("workshop.admin.created", code=new.code, title=new.title)
+        flash_later(tr("workshop.admin.created", code=new.code, title=new.title))
         st.rerun()
 
 if not summaries:
@@ -85,7 +83,7 @@ if w.is_open:
                         message = tr("workshop.admin.closed_empty", code=w.code)
                     else:
                         message = tr("workshop.admin.closed_myths", code=w.code)
-                    st.session_state["flash"] = message
+                    flash_later(message)
                     st.rerun()
             if no.button(tr("common.cancel"), key="ws_close_no"):
                 del st.session_state[CONFIRM]
@@ -110,7 +108,7 @@ if w.saves_diagnosis:
                        [[q, tr("workshop.export.unknown") if v is None else v] for q, v in agreed.items()]))
 cols = st.columns(len(sheets) + 1)
 cols[0].download_button(tr("common.download_xlsx"), xlsx_bytes(sheets), file_name=f"workshop_{w.code}.xlsx",
-                        mime=XLSX, key="ws_dl_xlsx")
+                        mime=XLSX_MIME, key="ws_dl_xlsx")
 for col, (name, header, rows) in zip(cols[1:], sheets):
     col.download_button(tr(f"workshop.admin.csv_{name}"), csv_bytes(header, rows),
                         file_name=f"workshop_{w.code}_{name}.csv", mime="text/csv", key=f"ws_dl_{name}")

@@ -12,6 +12,7 @@ from dxcore.store import database_url, get_engine, repo
 
 LANG_KEY = "lang"
 ORG_KEY = "org_id"
+FLASH_KEY = "flash"
 
 
 def lang() -> str:
@@ -68,6 +69,18 @@ def current_org(all_orgs: list[repo.Org] | None = None) -> repo.Org | None:
 
 def select_org(org_id: int) -> None:
     st.session_state[ORG_KEY] = org_id
+
+
+def flash_later(message: str) -> None:
+    """Leave a success message for the next run (the page is about to rerun or switch)."""
+    st.session_state[FLASH_KEY] = message
+
+
+def flash() -> None:
+    """Show (once) the message a previous run left with :func:`flash_later`."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message)
 
 
 def show_error(e: DxError) -> None:

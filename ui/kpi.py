@@ -6,11 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dxcore import kpi
+from dxcore.exports import XLSX_MIME
 from dxcore.store import repo_kpi
 from dxcore.template import file_name, template_bytes
 from ui.common import engine, lang, tr
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WAREKI = "kpi_wareki"
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 from dxcore.errors import DxError
 from dxcore.lgcode import prefectures
 from dxcore.store import repo
-from ui.common import engine, load_demo_org, select_org, show_error, tr, tx
+from ui.common import engine, flash_later, load_demo_org, select_org, show_error, tr, tx
 
 
 def register_form(key: str = "org_form") -> None:
@@ -26,19 +26,12 @@ def register_form(key: str = "org_form") -> None:
                 show_error(e)
             else:
                 select_org(org.id)
-                st.session_state["flash"] = tr("org.created", name=org.name)
+                flash_later(tr("org.created", name=org.name))
                 st.rerun()
 
 
 def demo_button() -> None:
     if st.button(tr("org.demo_button"), key="load_demo"):
         load_demo_org()
-        st.session_state["flash"] = tr("org.demo_loaded")
+        flash_later(tr("org.demo_loaded"))
         st.rerun()
-
-
-def flash() -> None:
-    """Show (once) the message a previous run left before rerunning."""
-    message = st.session_state.pop("flash", None)
-    if message:
-        st.success(message)

@@ -11,12 +11,12 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from dxcore import demo, sheets
+from dxcore.exports import XLSX_MIME
 from dxcore.store import repo, repo_kpi
 from dxcore.template import template_bytes
 from tests.pages.apptest import app, texts
 
 ROOT = Path(__file__).resolve().parents[2]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def book(rows) -> bytes:
@@ -30,7 +30,7 @@ def book(rows) -> bytes:
 
 
 def upload(at: AppTest, name: str, data: bytes) -> AppTest:
-    at.get("file_uploader")[0].set_value((name, data, XLSX))
+    at.get("file_uploader")[0].set_value((name, data, XLSX_MIME))
     return at.run()
 
 
