@@ -60,6 +60,8 @@ def pg_engine():
     if not base:
         _require_or_skip("DX_TEST_POSTGRES_URL is unset",
                          "no PostgreSQL for the tests (run: export DX_TEST_POSTGRES_URL=$(bash .ci/postgres.sh))")
+    if not base.startswith(("postgresql://", "postgresql+psycopg://")) or "\n" in base:
+        pytest.fail(f"DX_TEST_POSTGRES_URL is not one PostgreSQL URL: {base!r}")
     admin = create_engine(engine_mod.normalise_url(base), isolation_level="AUTOCOMMIT")
     name = f"dx_test_{uuid4().hex[:12]}"
     with admin.connect() as conn:
