@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ui.common import sidebar, tr
-from ui.gate import is_participant_page, joining, locked, mark_entered, require_admin
+from ui.gate import is_participant_page, joining, locked, page_asked_for, require_admin, run_page
 
 st.set_page_config(page_title=tr("app.title"), layout="wide", initial_sidebar_state="expanded")
 
@@ -19,19 +19,19 @@ restart = [
     st.Page("pages/plan.py", title=tr("plan.nav.title"), url_path="plan"),
 ]
 kpis = [
-    st.Page("pages/kpi_dashboard.py", title=tr("kpi.nav.dashboard"), url_path="kpi"),
-    st.Page("pages/kpi_upload.py", title=tr("kpi.nav.upload"), url_path="kpi-upload"),
-    st.Page("pages/kpi_settings.py", title=tr("kpi.nav.settings"), url_path="kpi-settings"),
+    st.Page("pages/kpi.py", title=tr("kpi.nav.dashboard"), url_path="kpi"),
+    st.Page("pages/kpi-upload.py", title=tr("kpi.nav.upload"), url_path="kpi-upload"),
+    st.Page("pages/kpi-settings.py", title=tr("kpi.nav.settings"), url_path="kpi-settings"),
 ]
 workshop = [
-    st.Page("pages/workshop_admin.py", title=tr("workshop.nav.admin"), url_path="workshop"),
-    st.Page("pages/workshop_present.py", title=tr("workshop.nav.present"), url_path="present"),
-    st.Page("pages/workshop_join.py", title=tr("workshop.nav.join"), url_path="join"),
+    st.Page("pages/workshop.py", title=tr("workshop.nav.admin"), url_path="workshop"),
+    st.Page("pages/present.py", title=tr("workshop.nav.present"), url_path="present"),
+    st.Page("pages/join.py", title=tr("workshop.nav.join"), url_path="join"),
 ]
 
-mark_entered()
+asked_for = page_asked_for()  # a run that skipped app.py was for this page (see ui.gate)
 if joining():  # a participant's link (?ws=CODE): the join page alone, whatever the path
-    st.navigation([workshop[2]], position="hidden").run()
+    run_page(st.navigation([workshop[2]], position="hidden"))
     st.stop()
 page = st.navigation({
     "": home,
@@ -40,7 +40,9 @@ page = st.navigation({
     tr("kpi.nav.section"): kpis,
     tr("workshop.nav.section"): workshop,
 }, position="hidden" if locked() else "sidebar")
+if asked_for:
+    st.switch_page(asked_for, query_params=st.query_params.to_dict())
 if not is_participant_page(page):  # participants see no sidebar and need no password
     require_admin()  # DX_ADMIN_PASSWORD set: the password first
     sidebar()
-page.run()
+run_page(page)

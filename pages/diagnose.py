@@ -9,7 +9,7 @@ import streamlit as st
 from dxcore.content import QUESTION_SETS
 from dxcore.errors import DxError
 from dxcore.store import repo
-from ui.common import content, engine, flash_later, require_org, show_error, tr, tx, wkey
+from ui.common import content, engine, flash_later, org_page, show_error, tr, tx, wkey
 from ui.gate import through_app
 
 through_app()
@@ -29,14 +29,12 @@ def clear() -> None:
         del st.session_state[key]
 
 
-st.title(tr("diagnose.title"))
-org = require_org()
+org = org_page("diagnose.title")
 c = content()
 draft: dict = st.session_state.setdefault(DRAFT, {})
 choices: dict = st.session_state.setdefault(CHOICES, {"role": None, "set": QUESTION_SETS[0]})
 scale = {o.value: f"{o.value} {tx(o.label)}" for o in c.scale} | {UNKNOWN: tx(c.unknown)}
 
-st.caption(org.name)
 st.write(tr("diagnose.intro"))
 
 top = st.columns(2)

@@ -6,18 +6,15 @@ from dxcore import charts, history
 from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo
-from ui.common import content, engine, flash, flash_later, lang, require_org, role_name, tr
+from ui.common import content, engine, flash_later, lang, org_page, role_name, tr
 from ui.gate import through_app
 
 through_app()
 
 CONFIRM = "history_confirm_delete"
 
-st.title(tr("history.title"))
-org = require_org()
+org = org_page("history.title")
 c = content()
-st.caption(org.name)
-flash()
 
 past = history.entries(repo.list_diagnoses(engine(), org.id))
 if not past:

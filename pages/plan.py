@@ -15,7 +15,7 @@ from dxcore.errors import DxError
 from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo_plan
-from ui.common import content, engine, flash, flash_later, lang, require_org, role_name, show_error, tr, tx, wkey
+from ui.common import content, engine, flash_later, lang, org_page, role_name, show_error, tr, tx, wkey
 from ui.gate import through_app
 from ui.plan_ui import kpi_link, md, overdue_lines
 
@@ -137,11 +137,8 @@ def step_label(step: plan.PlanStep) -> str:
 
 # the screen -------------------------------------------------------------------------
 
-st.title(tr("plan.title"))
-org = require_org()
+org = org_page("plan.title")
 c = content()
-st.caption(org.name)
-flash()
 if message := st.session_state.pop(ERROR, None):
     st.error(message)
 st.write(tr("plan.intro"))

@@ -6,16 +6,13 @@ from dxcore import charts, history
 from dxcore.advice import advise
 from dxcore.periods import format_datetime
 from dxcore.store import repo
-from ui.common import content, engine, flash, lang, require_org, role_name, tr, tx
+from ui.common import content, engine, lang, org_page, role_name, tr, tx
 from ui.gate import through_app
 
 through_app()
 
-st.title(tr("results.title"))
-org = require_org()
+org = org_page("results.title")
 c = content()
-st.caption(org.name)
-flash()
 
 past = history.entries(repo.list_diagnoses(engine(), org.id))
 if not past:

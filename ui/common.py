@@ -126,6 +126,16 @@ def require_org() -> repo.Org:
     return org
 
 
+def org_page(title_key: str) -> repo.Org:
+    """The head of a page about the current organisation: title, the organisation's name and
+    a message the previous run left; without an organisation, a pointer home and a stop."""
+    st.title(tr(title_key))
+    org = require_org()
+    st.caption(org.name)
+    flash()
+    return org
+
+
 def role_name(role_id: str) -> str:
     role = content().role_index.get(role_id)
     return tx(role.name) if role else role_id

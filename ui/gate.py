@@ -8,8 +8,11 @@ page, no organisation list.
 The gate runs in app.py before any page.  But Streamlit 1.67 starts a server whose app
 folder has a ``pages/`` directory in its old multipage mode until the first run of
 app.py calls ``st.navigation``: a first request for ``/<file name>`` then runs that
-pages/ file without app.py (no gate, no sidebar).  Every page therefore begins with
-:func:`through_app`, which sends such a run back through app.py.
+pages/ file without app.py (no gate, no sidebar).  AppTest does the same on every run.
+Every page therefore begins with :func:`through_app`, which sends a run that skipped
+app.py back through it, and app.py then goes on to the page that was asked for.  Each
+pages/ file is named like its URL, so that the old mode finds it instead of showing
+"Page not found".
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import sys
 import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -30,18 +35,27 @@ JOIN_URL_PATH = "join"
 FAILED_PAUSE_S = 1.0  # slows guessing down
 
 
-ENTERED = "entered_through_app"
+VIA_APP = "page_run_through_app"  # set by app.py just before it runs a page; the page takes it
+WANTED = "page_asked_for_before_app"  # the pages/ file that was run without app.py
 
 
-def mark_entered() -> None:
-    """app.py, before running a page: this session has come through the entry point."""
-    st.session_state[ENTERED] = True
+def page_asked_for() -> str | None:
+    """app.py, first: the page a run without app.py was asked for (see :func:`through_app`),
+    to switch to once the navigation is set up."""
+    return st.session_state.pop(WANTED, None)
+
+
+def run_page(page) -> None:
+    """app.py, last: run the page, telling it that it came through app.py."""
+    st.session_state[VIA_APP] = True
+    page.run()
 
 
 def through_app() -> None:
-    """First line of every page: a page run without app.py (see above) restarts at app.py,
-    where the password gate and the sidebar are."""
-    if not st.session_state.get(ENTERED):
+    """First line of every page: a run that skipped app.py (see above) starts again at app.py,
+    where the password gate and the sidebar are, which then comes back to this page."""
+    if not st.session_state.pop(VIA_APP, False):
+        st.session_state[WANTED] = "pages/" + Path(sys._getframe(1).f_code.co_filename).name
         st.switch_page("app.py", query_params=st.query_params.to_dict())
 
 
@@ -98,5 +112,5 @@ def require_admin() -> None:
     if st.session_state.get("admin_password_failed"):
         st.error(tr("workshop.gate.wrong"))
     st.caption(tr("workshop.gate.participants"))
-    st.page_link("pages/workshop_join.py", label=tr("workshop.nav.join"))
+    st.page_link("pages/join.py", label=tr("workshop.nav.join"))
     st.stop()

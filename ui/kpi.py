@@ -47,4 +47,4 @@ def how_to_start(org_id: int) -> None:
     for i in (1, 2, 3):
         st.markdown(tr(f"kpi.dashboard.start_{i}"))
     template_button(org_id, key="dl_template_start", primary=True)
-    st.page_link("pages/kpi_upload.py", label=tr("kpi.dashboard.go_upload"))
+    st.page_link("pages/kpi-upload.py", label=tr("kpi.dashboard.go_upload"))

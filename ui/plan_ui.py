@@ -12,7 +12,7 @@ from dxcore.store import repo_plan
 from ui.common import engine, lang, tr
 
 PAGE = "pages/plan.py"
-KPI_PAGE = "pages/kpi_dashboard.py"
+KPI_PAGE = "pages/kpi.py"
 ROOT = Path(__file__).resolve().parents[1]
 _MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
 

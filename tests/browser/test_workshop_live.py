@@ -59,12 +59,13 @@ def answer_on_phone(phone, url: str, role: str, value: int) -> None:
 
 def test_projector_follows_three_phones_without_reloading(page, phones, server, tmp_path, artifacts):
     engine, w = prepare(f"sqlite:///{tmp_path / 'browser.sqlite3'}")  # the server fixture's database
-    # a fresh server runs in Streamlit's old pages/ mode until app.py has run once (see ui/gate.py)
-    page.goto(server.url)
-    expect(page.get_by_role("heading", name="行政DX 再起動ナビ")).to_be_visible(timeout=30_000)
+    # the fresh server's very first request: Streamlit's old pages/ mode runs pages/present.py
+    # without app.py; the page goes back through app.py, which comes back to it (ui/gate.py)
     page.goto(f"{server.url}/present")
     wait_idle(page)
     expect(page.get_by_role("heading", name="午後のDX研修")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    assert page.url == f"{server.url}/present"
     expect(page.get_by_text(w.code, exact=True)).to_be_visible()
     join_url = f"{server.url}/?ws={w.code}"
     expect(page.get_by_text(join_url, exact=True)).to_be_visible()  # from st.context.url

@@ -45,7 +45,7 @@ MAY = ["2025-05", "市民課", None, 120, 48, 20, 50]
 def test_an_organisation_without_data_is_shown_how_to_start(engine):
     repo.create_org(engine, "テスト町")
     at = app()
-    at.switch_page("pages/kpi_dashboard.py").run()
+    at.switch_page("pages/kpi.py").run()
     assert not at.exception and at.title[0].value == "KPIダッシュボード"
     assert "まだ月次データがありません" in texts(at) and "テンプレート" in texts(at)
     assert at.get("download_button") and not at.get("vega_lite_chart") and not at.error
@@ -54,7 +54,7 @@ def test_an_organisation_without_data_is_shown_how_to_start(engine):
 def test_upload_preview_confirm_and_the_dashboard_shows_the_new_month(engine):
     org = repo.create_org(engine, "テスト町")
     at = app()
-    at.switch_page("pages/kpi_upload.py").run()
+    at.switch_page("pages/kpi-upload.py").run()
     upload(at, "5月分.xlsx", book([APRIL, MAY]))
     assert not at.exception, at.exception
     m = metrics(at)
@@ -74,7 +74,7 @@ def test_upload_preview_confirm_and_the_dashboard_shows_the_new_month(engine):
 def test_a_file_with_errors_lists_them_and_cannot_be_imported(engine):
     org = repo.create_org(engine, "テスト町")
     at = app()
-    at.switch_page("pages/kpi_upload.py").run()
+    at.switch_page("pages/kpi-upload.py").run()
     upload(at, "bad.xlsx", book([APRIL, ["2025-05", "", None, -1]]))
     assert not at.exception
     assert metrics(at)["誤り"] == "2" and "2 か所に誤りがあります" in texts(at)
@@ -87,10 +87,10 @@ def test_a_file_with_errors_lists_them_and_cannot_be_imported(engine):
 def test_re_upload_shows_the_changes_overwrites_after_confirm_and_undo_restores(engine):
     org = repo.create_org(engine, "テスト町")
     at = app()
-    at.switch_page("pages/kpi_upload.py").run()
+    at.switch_page("pages/kpi-upload.py").run()
     upload(at, "4月.xlsx", book([APRIL]))
     at.button(key="kpi_confirm").click().run()
-    at.switch_page("pages/kpi_upload.py").run()
+    at.switch_page("pages/kpi-upload.py").run()
     upload(at, "4月修正.xlsx", book([["2025-04", "市民課", None, 110, 50, 10, 40]]))
     assert metrics(at)["変わる値"] == "1" and "上書きされます" in texts(at)
     changes = at.dataframe[0].value
@@ -99,7 +99,7 @@ def test_re_upload_shows_the_changes_overwrites_after_confirm_and_undo_restores(
     at.button(key="kpi_confirm").click().run()
     assert repo_kpi.load_values(engine, org.id).query("measure == 'cases'")["value"].tolist() == [110.0]
 
-    at.switch_page("pages/kpi_upload.py").run()
+    at.switch_page("pages/kpi-upload.py").run()
     assert len(at.dataframe[0].value) == 2  # the upload history
     at.button(key="kpi_undo").click().run()  # the newest upload is chosen first
     assert repo_kpi.load_values(engine, org.id).query("measure == 'cases'")["value"].tolist() == [110.0]
@@ -113,10 +113,10 @@ def test_the_same_file_again_says_nothing_changes(engine):
     repo.create_org(engine, "テスト町")
     data = book([APRIL])
     at = app()
-    at.switch_page("pages/kpi_upload.py").run()
+    at.switch_page("pages/kpi-upload.py").run()
     upload(at, "4月.xlsx", data)
     at.button(key="kpi_confirm").click().run()
-    at.switch_page("pages/kpi_upload.py").run()
+    at.switch_page("pages/kpi-upload.py").run()
     upload(at, "4月.xlsx", data)
     assert "取り込み済み" in texts(at) and not [b for b in at.button if b.key == "kpi_confirm"]
 
@@ -124,7 +124,7 @@ def test_the_same_file_again_says_nothing_changes(engine):
 def test_demo_dashboard_cards_tabs_downloads_and_department_filter(engine):
     org = demo.load_demo(engine)
     at = app()
-    at.switch_page("pages/kpi_dashboard.py").run()
+    at.switch_page("pages/kpi.py").run()
     assert not at.exception, at.exception
     assert len(at.metric) == 8 and len(at.get("vega_lite_chart")) == 3
     summary = at.dataframe[0].value
@@ -143,7 +143,7 @@ def test_demo_dashboard_cards_tabs_downloads_and_department_filter(engine):
 def test_settings_save_targets_and_own_kpi(engine):
     org = repo.create_org(engine, "テスト町")
     at = app()
-    at.switch_page("pages/kpi_settings.py").run()
+    at.switch_page("pages/kpi-settings.py").run()
     assert not at.exception
     at.text_input[0].input("窓口待ち時間")
     at.text_input[1].input("分")
@@ -162,11 +162,11 @@ def test_settings_save_targets_and_own_kpi(engine):
 def test_pages_in_english(engine):
     demo.load_demo(engine)
     at = app()
-    at.switch_page("pages/kpi_dashboard.py").run()
+    at.switch_page("pages/kpi.py").run()
     at.session_state["lang"] = "en"
     at.run()
     assert at.title[0].value == "KPI dashboard" and "Online application rate" in metrics(at)
-    at.switch_page("pages/kpi_upload.py").run()
+    at.switch_page("pages/kpi-upload.py").run()
     assert at.title[0].value == "Upload monthly data" and not at.exception
 
 
@@ -181,5 +181,5 @@ def test_data_that_feeds_no_kpi_yet_gets_a_pointer_not_an_error(engine):
     p = sheets.parse(out.getvalue(), "visitors.xlsx")
     repo_kpi.apply(engine, repo_kpi.preview(engine, org.id, p))
     at = app()
-    at.switch_page("pages/kpi_dashboard.py").run()
+    at.switch_page("pages/kpi.py").run()
     assert not at.exception and "まだどのKPIも計算できません" in texts(at)

@@ -18,6 +18,42 @@ PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
 C = load()
 
 
+def test_every_page_file_is_named_like_its_url():
+    """A fresh server's first request runs in Streamlit's old pages/ mode, which finds a page
+    by its file name: a file named otherwise would show "Page not found" (see ui/gate.py)."""
+    import ast
+
+    pages = {}
+    for node in ast.walk(ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page":
+            kw = {k.arg: k.value.value for k in node.keywords if isinstance(k.value, ast.Constant)}
+            pages[node.args[0].value] = kw.get("url_path")
+    assert sorted(pages) == PAGES, "every pages/ file is in app.py's navigation"
+    for path, url_path in pages.items():
+        assert url_path in (None, Path(path).stem), f"{path} is served at /{url_path}: rename one of them"
+
+
+@pytest.mark.parametrize("password", [None, "s3cret"])
+def test_a_run_that_skips_app_py_comes_back_through_it_to_its_page(engine, monkeypatch, password):
+    """Streamlit's old pages/ mode (a fresh server's first request; see tests/pages/conftest.py)
+    runs a page file without app.py: the page goes back through app.py, which returns to it."""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test
+
+    monkeypatch.setattr(app_test, "PagesManager", PagesManager)  # AppTest as it comes
+    if password:
+        monkeypatch.setenv("DX_ADMIN_PASSWORD", password)
+    demo.load_demo(engine)
+    at = app()
+    at.switch_page("pages/history.py").run()
+    assert not at.exception, at.exception
+    if password:
+        assert at.title[0].value == "管理者のパスワード" and "サンプル市" not in texts(at)
+    else:
+        assert at.title[0].value == "診断の履歴"
+        assert at.sidebar.radio(key="lang").value == "ja"  # the sidebar comes from app.py
+
+
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("database", ["empty", "demo"])
 def test_every_page_renders(engine, page, database):

@@ -33,7 +33,7 @@ def test_completed_items_and_milestones_appear_on_the_kpi_trend_chart(engine):
     rpa = repo_plan.load_plan(engine, org.id).item("S3-3").completed_on
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.run()
-    at.switch_page("pages/kpi_dashboard.py").run()
+    at.switch_page("pages/kpi.py").run()
     assert not at.exception, at.exception
     before = trend_annotations(at)
     assert before["RPAで定型入力業務を自動化する 完了"] == rpa.strftime("%Y/%m/%d")
@@ -48,7 +48,7 @@ def test_completed_items_and_milestones_appear_on_the_kpi_trend_chart(engine):
     at.button(key="FormSubmitter:plan_form_S5-2-保存する").click().run()
     assert not at.exception, at.exception
 
-    at.switch_page("pages/kpi_dashboard.py").run()
+    at.switch_page("pages/kpi.py").run()
     after = trend_annotations(at)
     assert after["チャットボット試行開始"] == "2026/08/20"
     assert after["ノーコードツールで、職員自身が申請… 完了"] == "2026/09/10"

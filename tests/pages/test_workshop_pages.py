@@ -38,7 +38,7 @@ def submit(engine, code, role, value, token):
 
 def test_create_list_close_into_history(engine, org):
     at = app()
-    at.switch_page("pages/workshop_admin.py").run()
+    at.switch_page("pages/workshop.py").run()
     assert "まだありません" in texts(at)
     at.text_input(key="ws_new_title").input("  ")
     at.button[0].click().run()  # the form's submit
@@ -76,7 +76,7 @@ def test_create_list_close_into_history(engine, org):
 def test_new_workshop_becomes_the_current_one(engine, org):
     first = wrepo.create_workshop(engine, org.id, "一回目", "pulse")
     at = app()
-    at.switch_page("pages/workshop_admin.py").run()
+    at.switch_page("pages/workshop.py").run()
     assert at.selectbox(key="ws_choose-ja").value == first.code
     at.text_input(key="ws_new_title").input("二回目")
     at.radio(key="ws_new_set-ja").set_value("myths")
@@ -93,7 +93,7 @@ def test_presenter_join_screen_shows_code_link_and_qr(engine, org, monkeypatch):
     w = wrepo.create_workshop(engine, org.id, "午後の研修", "pulse")
     wrepo.join(engine, w.code, "someone-xxxxxxxx", "it")
     at = app()
-    at.switch_page("pages/workshop_present.py").run()
+    at.switch_page("pages/present.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == "午後の研修"
     page = texts(at)
@@ -109,7 +109,7 @@ def test_presenter_warns_when_phones_could_not_reach_the_link(engine, org, monke
     monkeypatch.delenv("DX_PUBLIC_URL", raising=False)
     wrepo.create_workshop(engine, org.id, "研修", "pulse")
     at = app()
-    at.switch_page("pages/workshop_present.py").run()
+    at.switch_page("pages/present.py").run()
     assert "--server.address 0.0.0.0" in texts(at)
 
 
@@ -118,7 +118,7 @@ def test_presenter_results_hidden_until_revealed(engine, org):
     for i, (role, value) in enumerate([("executive", 5)] * 3 + [("frontline", 1)] * 3 + [("it", 3)]):
         submit(engine, w.code, role, value, f"p{i}")
     at = app()
-    at.switch_page("pages/workshop_present.py").run()
+    at.switch_page("pages/present.py").run()
     at.segmented_control(key="ws_screen-ja").set_value("results").run()
     assert not at.exception, at.exception
     assert "まだ表示していません" in texts(at) and charts(at) == []
@@ -139,7 +139,7 @@ def test_presenter_shows_the_warm_up_answer_on_reveal(engine, org):
     wrepo.submit(engine, w.code, "quiz-one-xxxxxxxx", "frontline", {"M1": True, "M2": False, "M3": False})
     wrepo.set_revealed(engine, w.code, True)
     at = app()
-    at.switch_page("pages/workshop_present.py").run()
+    at.switch_page("pages/present.py").run()
     assert at.segmented_control(key="ws_screen-ja").options == ["参加案内", "設問", "結果"]  # no consensus mode
     at.segmented_control(key="ws_screen-ja").set_value("results").run()
     assert not at.exception, at.exception
@@ -151,7 +151,7 @@ def test_presenter_shows_the_warm_up_answer_on_reveal(engine, org):
 def test_consensus_mode_records_the_rooms_answer_step_by_step(engine, org):
     w = wrepo.create_workshop(engine, org.id, "紙の会場", "pulse")
     at = app()
-    at.switch_page("pages/workshop_present.py").run()
+    at.switch_page("pages/present.py").run()
     at.segmented_control(key="ws_screen-ja").set_value("consensus").run()
     assert C.question_index[PULSE[0]].text["ja"] in texts(at)
     at.button(key="ws_cons_4").click().run()
@@ -219,7 +219,7 @@ def test_participant_answers_the_warm_up_in_english(engine, org):
 def test_participant_types_the_code(engine, org):
     w = wrepo.create_workshop(engine, org.id, "研修", "pulse")
     at = app()
-    at.switch_page("pages/workshop_join.py").run()
+    at.switch_page("pages/join.py").run()
     at.text_input(key="ws_typed_code").input("ZZZ999")
     at.button[0].click().run()
     assert "見つかりません" in texts(at)
@@ -245,8 +245,8 @@ def test_unknown_or_closed_code_gets_a_clear_message(engine, org, closed):
 def test_a_participant_link_registers_the_join_page_alone(engine, org):
     w = wrepo.create_workshop(engine, org.id, "研修", "pulse")
     at = app(ws=w.code)
-    with pytest.raises(ValueError, match=r"Known pages: \['[^']*workshop_join.py'\]"):
-        at.switch_page("pages/workshop_admin.py")
+    with pytest.raises(ValueError, match=r"Known pages: \['[^']*join.py'\]"):
+        at.switch_page("pages/workshop.py")
 
 
 # the admin password -------------------------------------------------------------------
@@ -257,9 +257,7 @@ def test_admin_password_guards_everything_but_joining(engine, org, monkeypatch):
     at = app()
     assert at.title[0].value == "管理者のパスワード" and "研修市" not in texts(at)
     assert not at.sidebar.selectbox
-    # (AppTest runs pages whose url path is their file name without app.py; the browser
-    # test checks those pages behind the password in a real server)
-    for page in ("pages/workshop_admin.py", "pages/workshop_present.py"):
+    for page in ("pages/workshop.py", "pages/present.py"):
         at.switch_page(page).run()
         assert at.title[0].value == "管理者のパスワード", page
     at.text_input(key="admin_password_input").input("wrong")
@@ -269,13 +267,13 @@ def test_admin_password_guards_everything_but_joining(engine, org, monkeypatch):
     at.button[0].click().run()
     assert not at.exception, at.exception
     assert at.title[0].value == "研修"  # the projector it asked for
-    at.switch_page("pages/workshop_admin.py").run()
+    at.switch_page("pages/workshop.py").run()
     assert at.title[0].value == "ワークショップ"
 
     phone = app(ws=w.code)  # a participant needs no password
     assert phone.title[0].value == "ワークショップに参加" and phone.radio(key="ws_role-ja")
     typed = app()
-    typed.switch_page("pages/workshop_join.py").run()
+    typed.switch_page("pages/join.py").run()
     assert typed.title[0].value == "ワークショップに参加"
 
 
@@ -310,7 +308,7 @@ def test_full_set_distribution_shows_one_pattern_at_a_time(engine, org):
     wrepo.submit(engine, w.code, "full-one-xxxxxxxx", "it", {q: 3 for q in C.question_ids("full")})
     wrepo.set_revealed(engine, w.code, True)
     at = app()
-    at.switch_page("pages/workshop_present.py").run()
+    at.switch_page("pages/present.py").run()
     at.segmented_control(key="ws_screen-ja").set_value("results").run()
 
     def drawn() -> set[str]:

@@ -11,7 +11,7 @@ from dxcore.exports import csv_bytes
 from dxcore.kpi import month_label
 from dxcore.periods import format_datetime
 from dxcore.store import repo_kpi
-from ui.common import engine, flash, flash_later, lang, require_org, show_error, tr
+from ui.common import engine, flash_later, lang, org_page, show_error, tr
 from ui.gate import through_app
 from ui.kpi import catalogue, template_button
 
@@ -21,10 +21,7 @@ PREVIEW = "kpi_preview"  # (org id, file hash, Preview) of the file on screen
 SHOWN = 500  # rows of a long list shown on screen (all of them are in the download)
 CONFIRM_UNDO = "kpi_confirm_undo"
 
-st.title(tr("kpi.upload.title"))
-org = require_org()
-st.caption(org.name)
-flash()
+org = org_page("kpi.upload.title")
 cat = catalogue(org.id)
 
 st.subheader(tr("kpi.upload.step1"))
@@ -98,7 +95,7 @@ if upload is not None:
             else:
                 st.session_state.pop(PREVIEW, None)
                 flash_later(tr("kpi.upload.done", new=done.new, changed=done.changed))
-                st.switch_page("pages/kpi_dashboard.py")
+                st.switch_page("pages/kpi.py")
 
 st.subheader(tr("kpi.upload.history"))
 uploads = repo_kpi.list_uploads(engine(), org.id)
@@ -137,4 +134,4 @@ else:
                 if no.button(tr("common.cancel"), key="kpi_undo_no"):
                     st.session_state.pop(CONFIRM_UNDO, None)
                     st.rerun()
-st.page_link("pages/kpi_dashboard.py", label=tr("kpi.upload.to_dashboard"))
+st.page_link("pages/kpi.py", label=tr("kpi.upload.to_dashboard"))

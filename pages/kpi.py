@@ -8,7 +8,7 @@ from dxcore import charts, charts_kpi, kpi
 from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import fiscal_year
 from dxcore.store import annotations, repo_kpi
-from ui.common import engine, flash, lang, require_org, tr, tx, wkey
+from ui.common import engine, lang, org_page, tr, tx, wkey
 from ui.gate import through_app
 from ui.kpi import catalogue, how_to_start, settings, wareki
 
@@ -18,10 +18,7 @@ DEPARTMENT = "kpi_department"
 CHOSEN = "kpi_chosen"
 COMPARE = "kpi_compare"
 
-st.title(tr("kpi.dashboard.title"))
-org = require_org()
-st.caption(org.name)
-flash()
+org = org_page("kpi.dashboard.title")
 
 values = repo_kpi.load_values(engine(), org.id)
 if values.empty:
@@ -47,7 +44,7 @@ with right:
 monthly = kpi.monthly(values, cat, conf, department=department)
 if monthly.empty:  # e.g. only 来庁者数 so far, which feeds no KPI
     st.info(tr("kpi.dashboard.no_kpis"))
-    st.page_link("pages/kpi_upload.py", label=tr("kpi.dashboard.go_upload"))
+    st.page_link("pages/kpi-upload.py", label=tr("kpi.dashboard.go_upload"))
     st.stop()
 latest = monthly["month"].max().date()
 st.markdown(tr("kpi.dashboard.latest", month=kpi.month_label(latest, lang(), use_wareki),
@@ -121,4 +118,4 @@ with summary_tab:
     b.download_button(tr("common.download_xlsx"), xlsx_bytes([(tr("kpi.dashboard.tab_summary"), header, rows)]),
                       file_name="kpi_summary.xlsx", mime=XLSX_MIME, key="kpi_dl_xlsx")
 
-st.page_link("pages/kpi_upload.py", label=tr("kpi.dashboard.go_upload"))
+st.page_link("pages/kpi-upload.py", label=tr("kpi.dashboard.go_upload"))

@@ -33,7 +33,7 @@ with pick:
 if summary is None:
     head.title(tr("workshop.present.title"))
     st.info(tr("workshop.admin.none"))
-    st.page_link("pages/workshop_admin.py", label=tr("workshop.present.back"))
+    st.page_link("pages/workshop.py", label=tr("workshop.present.back"))
     st.stop()
 w = summary.workshop
 head.title(w.title)
@@ -221,4 +221,4 @@ def consensus_screen() -> None:
 {"join": join_screen, "question": question_screen, "results": results_screen,
  "consensus": consensus_screen}[screen]()
 st.divider()
-st.page_link("pages/workshop_admin.py", label=tr("workshop.present.back"))
+st.page_link("pages/workshop.py", label=tr("workshop.present.back"))

@@ -7,7 +7,7 @@ from dxcore.errors import DxError
 from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo_workshop as wrepo
-from ui.common import content, engine, flash, flash_later, lang, require_org, show_error, tr, wkey
+from ui.common import content, engine, flash_later, lang, org_page, show_error, tr, wkey
 from ui.gate import through_app
 from ui.workshop import CURRENT, choose_workshop, public_base
 
@@ -16,10 +16,7 @@ through_app()
 NEW_SET = "ws_new_set"
 CONFIRM = "ws_confirm_close"
 
-st.title(tr("workshop.admin.title"))
-org = require_org()
-st.caption(org.name)
-flash()
+org = org_page("workshop.admin.title")
 
 summaries = wrepo.list_workshops(engine(), org.id)
 with st.expander(tr("workshop.admin.create"), expanded=not summaries), st.form("ws_create", border=False):
@@ -54,7 +51,7 @@ w = summary.workshop
 base = public_base("workshop")
 st.markdown(tr("workshop.admin.join_link"))
 st.code(ws.join_url(base, w.code) if base else ws.join_path(w.code), language=None)
-st.page_link("pages/workshop_present.py", label=tr("workshop.admin.to_presenter"))
+st.page_link("pages/present.py", label=tr("workshop.admin.to_presenter"))
 
 if w.is_open:
     with st.container(border=True, key="ws_close_box"):

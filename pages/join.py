@@ -47,7 +47,7 @@ except DxError as e:
     show_error(e)
     if st.button(tr("workshop.join.other_code"), key="ws_other_code", width="stretch"):
         st.query_params.clear()
-        st.switch_page("pages/workshop_join.py")
+        st.switch_page("pages/join.py")
     st.stop()
 
 st.markdown(f"### {w.title}")

@@ -7,7 +7,7 @@ from dxcore import kpi
 from dxcore.errors import DxError
 from dxcore.periods import fiscal_year
 from dxcore.store import repo_kpi
-from ui.common import engine, flash, flash_later, lang, require_org, show_error, tr, tx, wkey
+from ui.common import engine, flash_later, lang, org_page, show_error, tr, tx, wkey
 from ui.gate import through_app
 from ui.kpi import catalogue, settings
 
@@ -15,10 +15,7 @@ through_app()
 
 YEAR = "kpi_target_year"
 
-st.title(tr("kpi.settings.title"))
-org = require_org()
-st.caption(org.name)
-flash()
+org = org_page("kpi.settings.title")
 cat, conf = catalogue(org.id), settings(org.id)
 
 # targets -------------------------------------------------------------------------
