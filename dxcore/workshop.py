@@ -20,6 +20,7 @@ facilitator's own tools (CLI, raw export) see every group.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -64,6 +65,20 @@ def validate_code(raw: object) -> str:
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
         raise DxError("workshop.error.code_format", code=str(raw or "").strip(), length=CODE_LENGTH)
     return code
+
+
+TOKEN_PARAM = "p"  # the participant's token in their own join link, so that a reload keeps them
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def new_token() -> str:
+    """A participant's anonymous identity: random, unguessable, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def is_token(raw: object) -> bool:
+    """Does ``raw`` look like a token :func:`new_token` made (and not like anything else)?"""
+    return isinstance(raw, str) and _TOKEN_SHAPE.fullmatch(raw) is not None
 
 
 def join_path(code: str) -> str:

@@ -1,6 +1,7 @@
 """ワークショップに参加: from a phone — the code from the link (?ws=CODE) or typed, a role,
-the answers, a confirmation.  Anonymous: a random token kept in this browser session,
-so answering again replaces this participant's earlier answers."""
+the answers, a confirmation.  Anonymous: a random token kept in this browser session and,
+once joined, in the URL, so answering again (even after a reload) replaces this
+participant's earlier answers."""
 
 import streamlit as st
 
@@ -9,7 +10,7 @@ from dxcore.errors import DxError
 from dxcore.store import repo_workshop as wrepo
 from ui.common import content, engine, language_switch, show_error, tr, tx, wkey
 from ui.gate import JOIN_PARAM, through_app
-from ui.workshop import participant_look, participant_token
+from ui.workshop import keep_token_in_url, participant_look, participant_state, participant_token
 
 through_app()
 
@@ -51,7 +52,7 @@ except DxError as e:
     st.stop()
 
 st.markdown(f"### {w.title}")
-state = st.session_state.setdefault(f"ws_p_{w.code}", {"role": None, "joined": False, "sent": False, "draft": {}})
+state = participant_state(w.code, UNKNOWN)
 token = participant_token()
 
 if not state["joined"]:
@@ -70,6 +71,7 @@ if not state["joined"]:
                 show_error(e)
             else:
                 state["joined"] = True
+                keep_token_in_url()  # a reload is still this participant
                 st.rerun()
     st.caption(tr("workshop.join.anonymous"))
     st.stop()

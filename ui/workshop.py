@@ -4,7 +4,6 @@ phones will see it, big projector text, and the two page looks (projector, phone
 from __future__ import annotations
 
 import html
-import secrets
 
 import streamlit as st
 
@@ -66,7 +65,33 @@ def big(text: str, kind: str = "count") -> None:
 
 
 def participant_token() -> str:
-    return st.session_state.setdefault(TOKEN_KEY, secrets.token_urlsafe(24))
+    """This phone's anonymous token: kept in the session, and once the participant has
+    joined also in their page's URL (``&p=``), so that reloading the page (a new session)
+    is still the same participant rather than a second one."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token is None:
+        from_url = st.query_params.get(ws.TOKEN_PARAM)
+        token = st.session_state[TOKEN_KEY] = from_url if ws.is_token(from_url) else ws.new_token()
+    return token
+
+
+def keep_token_in_url() -> None:
+    st.query_params[ws.TOKEN_PARAM] = participant_token()
+
+
+def participant_state(code: str, unknown) -> dict:
+    """The participant's progress in workshop ``code`` (role, joined, sent, draft answers),
+    in the session; a participant who comes back (a reload) starts from what they sent
+    (「わからない」 as ``unknown``)."""
+    key = f"ws_p_{code}"
+    if key not in st.session_state:
+        state = {"role": None, "joined": False, "sent": False, "draft": {}}
+        back = wrepo.returning(engine(), code, participant_token())
+        if back is not None:
+            state.update(role=back.role, joined=True, sent=back.answered,
+                         draft={q: unknown if v is None else v for q, v in back.answers.items()})
+        st.session_state[key] = state
+    return st.session_state[key]
 
 
 def public_base(page_url_path: str) -> str | None:

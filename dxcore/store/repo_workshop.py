@@ -122,6 +122,15 @@ class Submitted:
 
 
 @dataclass(frozen=True)
+class Returning:
+    """A participant coming back (a reload of their phone): who they said they were and
+    what they last sent."""
+    role: str
+    answered: bool
+    answers: dict[str, int | None]
+
+
+@dataclass(frozen=True)
 class Live:
     """What the presenter shows at one moment: the workshop, who joined, the room."""
 
@@ -477,6 +486,19 @@ def submit(engine: Engine, code: str, token: str, role: str, answers: Mapping) -
         return Submitted(code, pid, len(clean), replaced)
 
     return _write_shared(engine, job)
+
+
+def returning(engine: Engine, code: str, token: str) -> Returning | None:
+    """The participant with this token in this workshop, or None (unknown token or code)."""
+    p, a, w = WorkshopParticipant, WorkshopAnswer, Workshop
+    with _snapshot(engine) as conn:
+        found = conn.execute(
+            select(p.id, p.role, p.answered_at).join(w, w.id == p.workshop_id)
+            .where(w.code == ws.normalise_code(code), p.token == token)).first()
+        if found is None:
+            return None
+        answers = dict(conn.execute(select(a.question_id, a.value).where(a.participant_id == found.id)).all())
+    return Returning(found.role, found.answered_at is not None, answers)
 
 
 def responses(engine: Engine, workshop_id: int) -> list[ws.Response]:

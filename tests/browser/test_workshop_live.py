@@ -118,6 +118,13 @@ def test_projector_follows_three_phones_without_reloading(page, phones, server, 
     page.screenshot(path=str(artifacts / "workshop-projector-results.png"), full_page=True)
 
     assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=3, answered=3)
+
+    # a phone reloads its page: still the same participant, still counted once
+    expect(first).to_have_url(re.compile(r"[?&]p="))
+    first.reload()
+    wait_idle(first)
+    expect(first.get_by_text("回答を受け付けました")).to_be_visible(timeout=30_000)
+    assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=3, answered=3)
     for pg in (page, first, second, third):
         assert pg.outside.requests == [], f"a page fetched from outside the server: {pg.outside.requests}"
 

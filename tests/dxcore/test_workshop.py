@@ -33,6 +33,13 @@ def test_codes_are_short_unambiguous_and_typed_forgivingly():
         assert e.value.key == "workshop.error.code_format"
 
 
+def test_participant_tokens_are_random_and_checked_by_shape():
+    made = {ws.new_token() for _ in range(200)}
+    assert len(made) == 200 and all(ws.is_token(t) for t in made)
+    for bad in (None, 12345, "", "short", "x" * 65, "a" * 20 + "/", "a" * 20 + "'--", "あ" * 20, "a" * 20 + "\n"):
+        assert not ws.is_token(bad), bad
+
+
 def test_join_links_and_local_addresses():
     assert ws.join_path("ABC234") == "/?ws=ABC234"
     assert ws.join_url("http://192.168.10.5:8501/", "ABC234") == "http://192.168.10.5:8501/?ws=ABC234"

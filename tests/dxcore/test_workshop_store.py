@@ -231,3 +231,17 @@ def test_the_demo_municipality_has_an_open_workshop_with_a_gap(engine):
     assert all(d.mode == "self" for d in repo.list_diagnoses(engine, org.id))
     demo.load_demo(engine)
     assert len(wrepo.list_workshops(engine, org.id)) == 1
+
+
+def test_a_returning_participant_finds_their_role_and_answers(any_engine, org):
+    w = wrepo.create_workshop(any_engine, org.id, "研修", "pulse")
+    other = wrepo.create_workshop(any_engine, org.id, "別の研修", "pulse")
+    me = token()
+    assert wrepo.returning(any_engine, w.code, me) is None
+    wrepo.join(any_engine, w.code, me, "dx_office")
+    assert wrepo.returning(any_engine, w.code, me) == wrepo.Returning("dx_office", False, {})
+    wrepo.submit(any_engine, w.code, me, "frontline", {PULSE[0]: 2, PULSE[1]: None})
+    back = wrepo.returning(any_engine, w.code.lower(), me)
+    assert back == wrepo.Returning("frontline", True, {PULSE[0]: 2, PULSE[1]: None})
+    assert wrepo.returning(any_engine, other.code, me) is None  # a token is per workshop
+    assert wrepo.returning(any_engine, w.code, token()) is None

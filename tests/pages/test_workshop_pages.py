@@ -202,6 +202,38 @@ def test_participant_joins_by_link_answers_and_answering_again_replaces(engine, 
     assert mine.answers[PULSE[1]] == 1 and wrepo.counts(engine, w.id).answered == 1
 
 
+def test_a_reloaded_phone_is_the_same_participant_with_its_answers(engine, org):
+    w = wrepo.create_workshop(engine, org.id, "午後の研修", "pulse")
+    at = app(ws=w.code)
+    assert "p" not in at.query_params  # nobody yet
+    at.radio(key="ws_role-ja").set_value("executive")
+    at.button(key="ws_join").click().run()
+    mine = at.query_params["p"]
+    for q in PULSE:
+        at.radio(key=f"wsq_{q}-ja").set_value(2)
+    at.radio(key=f"wsq_{PULSE[0]}-ja").set_value(-1)  # わからない
+    at.run()
+    at.button(key="ws_submit").click().run()
+    assert "回答を受け付けました" in texts(at)
+
+    reloaded = app(ws=w.code, p=mine)  # a new session on the same URL
+    assert "回答を受け付けました" in texts(reloaded) and wrepo.counts(engine, w.id).joined == 1
+    reloaded.button(key="ws_change").click().run()
+    assert reloaded.radio(key=f"wsq_{PULSE[1]}-ja").value == 2  # what was sent, to change
+    assert reloaded.radio(key=f"wsq_{PULSE[0]}-ja").value == -1
+    assert "幹部" in texts(reloaded)  # the role it joined as
+    reloaded.radio(key=f"wsq_{PULSE[1]}-ja").set_value(5).run()
+    reloaded.button(key="ws_submit").click().run()
+    [only] = wrepo.responses(engine, w.id)
+    assert only.answers[PULSE[1]] == 5 and only.role == "executive"
+
+    stranger = app(ws=w.code, p="not a token; drop table")  # anything else is a new participant
+    assert stranger.radio(key="ws_role-ja") and wrepo.counts(engine, w.id).joined == 1
+    stranger.radio(key="ws_role-ja").set_value("frontline")
+    stranger.button(key="ws_join").click().run()
+    assert stranger.query_params["p"] != mine and wrepo.counts(engine, w.id).joined == 2
+
+
 def test_participant_answers_the_warm_up_in_english(engine, org):
     w = wrepo.create_workshop(engine, org.id, "Quiz", "myths")
     at = app(ws=w.code)
