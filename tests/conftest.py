@@ -50,8 +50,8 @@ def _require_or_skip(what: str, reason: str) -> None:
 
 
 @pytest.fixture
-def pg_engine():
-    """A fresh PostgreSQL database (DX_TEST_POSTGRES_URL names a server; .ci/postgres.sh starts one)."""
+def pg_url():
+    """A fresh, empty PostgreSQL database (DX_TEST_POSTGRES_URL names a server; .ci/postgres.sh starts one)."""
     from uuid import uuid4
 
     from sqlalchemy import create_engine, text
@@ -66,14 +66,19 @@ def pg_engine():
     name = f"dx_test_{uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.rsplit("/", 1)[0] + "/" + name
     try:
-        yield engine_mod.get_engine(engine_mod.normalise_url(url))
+        yield engine_mod.normalise_url(base.rsplit("/", 1)[0] + "/" + name)
     finally:
         engine_mod.dispose_all()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url):
+    """A fresh PostgreSQL database, migrated."""
+    return engine_mod.get_engine(pg_url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "data"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+MIGRATION_LOCK_KEY = 0x44_58_4D_49  # "DXMI": the PostgreSQL advisory lock that migrations take
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -58,12 +59,23 @@ def make_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Apply every migration not yet applied (never drops data)."""
+    """Apply every migration not yet applied (never drops data), one process at a time."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
+        _migrate_alone(conn)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
+
+
+def _migrate_alone(conn: Connection) -> None:
+    """Processes starting together on one database (replicas, the app and the CLI) take
+    turns: the first migrates, the others then find nothing left to do.  The lock is the
+    migration transaction's own, so it ends with it."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock now (waits up to busy_timeout)
 
 
 def get_engine(url: str | None = None) -> Engine:

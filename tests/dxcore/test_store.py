@@ -8,6 +8,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
@@ -34,8 +35,7 @@ def test_migrations_build_exactly_the_models(any_engine):
 def test_a_database_from_an_older_version_is_upgraded_not_dropped(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     old = engine_mod.make_engine(url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(engine_mod.MIGRATIONS_DIR))
+    cfg = _alembic_config()
     with old.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0001")  # the first schema ever shipped
@@ -52,6 +52,39 @@ def test_a_database_from_an_older_version_is_upgraded_not_dropped(tmp_path):
         assert len(repo.list_orgs(new)) == 1
     finally:
         engine_mod.dispose_all()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_servers_starting_together_on_a_fresh_database_migrate_it_once(kind, tmp_path, request):
+    """Several app processes (replicas, or the app and the CLI) starting at the same moment on
+    an empty database: each waits for the one that migrates, none fails, one version row."""
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}" if kind == "sqlite" else request.getfixturevalue("pg_url")
+    engines = [engine_mod.make_engine(url) for _ in range(4)]
+    start, failures = threading.Barrier(len(engines)), []
+
+    def starting(engine):
+        start.wait()
+        try:
+            engine_mod.migrate(engine)
+        except Exception as e:  # noqa: BLE001 — the test reports every failure
+            failures.append(repr(e))
+
+    threads = [threading.Thread(target=starting, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    try:
+        assert failures == []
+        with engines[0].connect() as conn:
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        script = ScriptDirectory.from_config(_alembic_config())
+        assert versions == list(script.get_heads())
+    finally:
+        for e in engines:
+            e.dispose()
 
 
 def test_database_url_default_and_postgres(monkeypatch):
@@ -141,8 +174,10 @@ def test_foreign_keys_are_enforced(engine, db_url):
 
 def test_the_migrations_have_a_single_head():
     """New migrations chain onto one head, so `alembic upgrade head` is unambiguous."""
-    from alembic.script import ScriptDirectory
+    assert len(ScriptDirectory.from_config(_alembic_config()).get_heads()) == 1
 
+
+def _alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(engine_mod.MIGRATIONS_DIR))
-    assert len(ScriptDirectory.from_config(cfg).get_heads()) == 1
+    return cfg
