@@ -17,4 +17,7 @@ for _ in $(seq 1 30); do
   sleep 1
 done
 su postgres -c "psql -p $port -v ON_ERROR_STOP=1 -Atqc \"DO \\\$\\\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dx_test') THEN CREATE ROLE dx_test LOGIN CREATEDB PASSWORD 'dx_test'; END IF; END \\\$\\\$;\"" >/dev/null
+# DROP DATABASE … WITH (FORCE) at the end of a test must be able to stop an autovacuum worker
+# that happens to be in that database (otherwise: "must be a member of the role whose process…")
+su postgres -c "psql -p $port -v ON_ERROR_STOP=1 -Atqc 'GRANT pg_signal_backend TO dx_test'" >/dev/null
 echo "postgresql://dx_test:dx_test@127.0.0.1:$port/postgres" >&3
