@@ -64,9 +64,10 @@ def test_preview_writes_nothing_and_apply_writes_everything(any_engine):
 def test_the_same_file_twice_changes_nothing_and_says_so(any_engine):
     engine = any_engine
     org = repo.create_org(engine, "A市")
-    first = imported(engine, org.id, ("2025-04", "市民課", 10, 5))
+    data = book(("2025-04", "市民課", 10, 5))  # once: openpyxl stamps each save with the time
+    first = repo_kpi.apply(engine, repo_kpi.preview(engine, org.id, sheets.parse(data, "f.xlsx", None, today=TODAY)))
     before = counts(engine)
-    pre = repo_kpi.preview(engine, org.id, parsed(("2025-04", "市民課", 10, 5)))
+    pre = repo_kpi.preview(engine, org.id, sheets.parse(data, "f.xlsx", None, today=TODAY))
     assert pre.nothing_to_do and pre.unchanged == 2 and pre.same_file.id == first.upload.id
     again = repo_kpi.apply(engine, pre)
     assert again.upload is None and again.unchanged == 2
