@@ -110,8 +110,9 @@ def test_threads_and_processes_answering_at_once_lose_nothing(any_engine, tmp_pa
     assert wrepo.live(any_engine, w.code).room.participants == total
 
 
-def test_a_refused_answer_in_a_burst_does_not_touch_the_others(engine):
-    """SQLite shares one transaction among concurrent writers; one refusal must stay its own."""
+def test_a_refused_answer_in_a_burst_does_not_touch_the_others(any_engine):
+    """Concurrent writers share transactions; one refusal must stay its own."""
+    engine = any_engine
     org = repo.create_org(engine, "満員町")
     w = wrepo.create_workshop(engine, org.id, "定員あり", "pulse", 10)
     results: list[str] = []
@@ -132,6 +133,61 @@ def test_a_refused_answer_in_a_burst_does_not_touch_the_others(engine):
         t.join(timeout=60)
     assert sorted(results) == ["in"] * 10 + ["workshop.error.full"] * 10
     assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=10, answered=10)
+
+
+def test_a_burst_is_stored_in_a_few_statements_exactly_as_one_by_one(any_engine):
+    """The answers of a burst to one workshop are merged into set-wide statements; each
+    participant still gets their own result, and those who answered before are replaced."""
+    from sqlalchemy import event
+
+    engine = any_engine
+    org = repo.create_org(engine, "一括町")
+    w = wrepo.create_workshop(engine, org.id, "一括", "pulse")
+    tokens = [f"b-{i:04d}-xxxxxxxx" for i in range(48)]
+    for t in tokens[:16]:  # a third answered before, a third only joined, a third is new
+        wrepo.submit(engine, w.code, t, "other", {PULSE[0]: 1})
+    for t in tokens[16:32]:
+        wrepo.join(engine, w.code, t, "other")
+    deletes: list[str] = []
+
+    def count(conn, cursor, statement, *_):
+        if statement.lstrip().upper().startswith("DELETE FROM WORKSHOP_ANSWER"):
+            deletes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    results: dict[str, wrepo.Submitted] = {}
+    barrier = threading.Barrier(len(tokens))
+
+    def send(i: int, token: str) -> None:
+        barrier.wait()
+        results[token] = wrepo.submit(engine, w.code, token, ROLES[i % len(ROLES)], final_answers("b", i))
+
+    threads = [threading.Thread(target=send, args=(i, t)) for i, t in enumerate(tokens)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    event.remove(engine, "before_cursor_execute", count)
+    assert len(results) == len(tokens) and len(deletes) < len(tokens)  # one per job if never merged
+    assert [results[t].replaced for t in tokens] == [True] * 16 + [False] * 32
+    assert len({r.participant_id for r in results.values()}) == len(tokens)
+    assert all(r.answers == len(PULSE) for r in results.values())
+    assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=48, answered=48)
+    assert ws.headcount(wrepo.responses(engine, w.id)) == ws.headcount(
+        [ws.Response(ROLES[i % len(ROLES)], final_answers("b", i)) for i in range(48)])
+
+
+def test_a_batch_merges_runs_of_answers_to_one_workshop_from_distinct_people():
+    def slot(job):
+        return wrepo._Slot(job)
+
+    a1, a2, b1 = (wrepo._Submit(code, token, "other", {}) for code, token in
+                  (("AAAAAA", "t1"), ("AAAAAA", "t2"), ("BBBBBB", "t1")))
+    again = wrepo._Submit("AAAAAA", "t1", "other", {})
+    other = slot(lambda conn: None)
+    batch = [slot(a1), slot(a2), slot(again), slot(b1), other, slot(a2)]
+    groups = [[s.job for s in g] for g in wrepo._groups(batch)]
+    assert groups == [[a1, a2], [again], [b1], [other.job], [a2]]
 
 
 def test_a_write_waits_for_another_process_holding_the_lock(engine):
