@@ -20,7 +20,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -275,6 +275,22 @@ def _monthly_one(wide: pd.DataFrame, k: KpiDef, settings: Settings) -> tuple[pd.
     return pd.Series(v, index=comp.index, dtype=float).dropna(), comp
 
 
+def _series(values: pd.DataFrame, cat: Catalogue | None, settings: Settings | None, department: str | None,
+            kpis: Iterable[str] | None) -> Iterator[tuple[KpiDef, pd.Series, pd.DataFrame]]:
+    """Each wanted KPI that has data, in catalogue order: (KPI, monthly series, its monthly
+    components), for ``department`` or all departments added up."""
+    cat, settings = cat or catalogue(), settings or Settings()
+    if department is not None:
+        values = values[values["department"] == department]
+    wide = _wide(_normalise(values))
+    wanted = set(kpis) if kpis is not None else None
+    for k in cat.kpis:
+        if wanted is None or k.id in wanted:
+            s, comp = _monthly_one(wide, k, settings)
+            if len(s):
+                yield k, s, comp
+
+
 def monthly(values: pd.DataFrame, cat: Catalogue | None = None, settings: Settings | None = None,
             department: str | None = None, kpis: Iterable[str] | None = None) -> pd.DataFrame:
     """The KPIs per month: columns month (Timestamp), kpi, value; sorted by KPI order, month.
@@ -282,19 +298,8 @@ def monthly(values: pd.DataFrame, cat: Catalogue | None = None, settings: Settin
     ``values`` has the columns of :data:`VALUE_COLUMNS` (month as a month-start date or
     Timestamp).  All departments are added up unless ``department`` is named.
     """
-    cat, settings = cat or catalogue(), settings or Settings()
-    if department is not None:
-        values = values[values["department"] == department]
-    values = _normalise(values)
-    wide = _wide(values)
-    frames = []
-    wanted = set(kpis) if kpis is not None else None
-    for k in cat.kpis:
-        if wanted is not None and k.id not in wanted:
-            continue
-        s, _ = _monthly_one(wide, k, settings)
-        if len(s):
-            frames.append(pd.DataFrame({"month": s.index, "kpi": k.id, "value": s.to_numpy()}))
+    frames = [pd.DataFrame({"month": s.index, "kpi": k.id, "value": s.to_numpy()})
+              for k, s, _ in _series(values, cat, settings, department, kpis)]
     if not frames:
         return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "kpi": pd.Series(dtype=object),
                              "value": pd.Series(dtype=float)})
@@ -305,18 +310,9 @@ def yearly(values: pd.DataFrame, cat: Catalogue | None = None, settings: Setting
            department: str | None = None, kpis: Iterable[str] | None = None) -> pd.DataFrame:
     """The KPIs per 年度: fiscal_year, kpi, value (the catalogue's ``year`` rule), total
     (the 年度 sum, for counted KPIs), months (months with data)."""
-    cat, settings = cat or catalogue(), settings or Settings()
-    if department is not None:
-        values = values[values["department"] == department]
-    wide = _wide(_normalise(values))
+    settings = settings or Settings()
     rows = []
-    wanted = set(kpis) if kpis is not None else None
-    for k in cat.kpis:
-        if wanted is not None and k.id not in wanted:
-            continue
-        s, comp = _monthly_one(wide, k, settings)
-        if not len(s):
-            continue
+    for k, s, comp in _series(values, cat, settings, department, kpis):
         fys = _fy(s.index)
         for fy in sorted(set(fys.tolist())):
             in_year = s[fys == fy]
