@@ -15,9 +15,9 @@ from dxcore.errors import DxError
 from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo_plan
-from ui.common import content, engine, flash_later, lang, org_page, role_name, show_error, tr, tx, wkey
+from ui.common import content, engine, flash_later, lang, md, org_page, role_name, show_error, tr, tx, wkey
 from ui.gate import through_app
-from ui.plan_ui import kpi_link, md, overdue_lines
+from ui.plan_ui import kpi_link, overdue_lines
 
 through_app()
 

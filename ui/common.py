@@ -9,6 +9,7 @@ from dxcore.content import load
 from dxcore.errors import DxError
 from dxcore.i18n import LANGS, normalise_lang, pick, t
 from dxcore.store import database_url, get_engine, repo
+from dxcore.text import escape_md
 
 LANG_KEY = "lang"
 ORG_KEY = "org_id"
@@ -32,6 +33,11 @@ def wkey(name: str) -> str:
     widget; pages keep the value itself in session state and pass it back as the default.
     """
     return f"{name}-{lang()}"
+
+
+def md(text: object) -> str:
+    """User text (a name, a title, a note, a URL parameter) put inside Markdown: shown as typed."""
+    return escape_md(text)
 
 
 def tx(texts) -> str:

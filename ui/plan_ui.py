@@ -1,5 +1,5 @@
 """Restart-plan pieces for the pages: the overdue list (ホーム, 再起動プラン), the link on to
-the KPI dashboard, and escaping user text shown as markdown."""
+the KPI dashboard."""
 
 from __future__ import annotations
 
@@ -9,17 +9,11 @@ import streamlit as st
 
 from dxcore import plan
 from dxcore.store import repo_plan
-from ui.common import engine, lang, tr
+from ui.common import engine, lang, md, tr
 
 PAGE = "pages/plan.py"
 KPI_PAGE = "pages/kpi.py"
 ROOT = Path(__file__).resolve().parents[1]
-_MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$:"
-
-
-def md(text: str) -> str:
-    """User text shown inside markdown (an owner, a note, an own item), its markup escaped."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
 
 
 def kpi_link() -> None:

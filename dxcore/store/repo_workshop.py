@@ -41,6 +41,8 @@ from dxcore.errors import DxError
 from dxcore.store import repo
 from dxcore.store.models import utcnow
 from dxcore.store.models_workshop import Workshop, WorkshopAnswer, WorkshopConsensus, WorkshopParticipant
+from dxcore.store.sql import dialect_insert as _dialect_insert
+from dxcore.store.sql import upsert as _upsert
 
 TOKEN_MAX = 64
 RETRIES = 3
@@ -565,24 +567,6 @@ def _responses(conn: Connection, workshop_id: int) -> list[ws.Response]:
 
 
 # consensus mode --------------------------------------------------------------------
-
-def _dialect_insert(dialect: str):
-    """The dialect's own insert(), which knows ON CONFLICT (SQLite and PostgreSQL)."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - the app ships for these two
-        raise NotImplementedError(f"no upsert for {dialect}")
-    return dialect_insert
-
-
-def _upsert(conn: Connection, table, values: dict, keys: list[str], updates: list[str]) -> None:
-    """INSERT … ON CONFLICT (keys) DO UPDATE, in the dialect's own words."""
-    stmt = _dialect_insert(conn.dialect.name)(table).values(**values)
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys,
-                                            set_={u: getattr(stmt.excluded, u) for u in updates}))
-
 
 def record_consensus(engine: Engine, code: str, question_id: str, value: int | None) -> None:
     """The answer the room agreed on for one statement (None = 「わからない」)."""
