@@ -13,7 +13,8 @@ from dxcore.errors import DxError
 from dxcore.store import repo_workshop as wrepo
 from ui.common import content, current_org, engine, lang, require_org, show_error, tr, tx
 from ui.gate import through_app
-from ui.workshop import REFRESH_S, big, choose_workshop, live_or_error, presenter_look, public_base, remembered
+from ui.present import REFRESH_S, big, live_or_error, presenter_look
+from ui.workshop import choose_workshop, public_base, remembered
 
 through_app()
 
