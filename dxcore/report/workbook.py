@@ -13,6 +13,7 @@ from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, RadarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -38,6 +39,7 @@ def xlsx_bytes(report: Report) -> bytes:
     ws = wb.active
     ws.title = _sheet_name(t("report.xlsx.summary_sheet", report.lang), set())
     _summary(ws, report)
+    _print_setup(ws)
     names = {ws.title}
     for section in report.sections:
         if section.id in ("cover", "summary"):
@@ -45,11 +47,20 @@ def xlsx_bytes(report: Report) -> bytes:
         sheet = wb.create_sheet(_sheet_name(section.title, names))
         names.add(sheet.title)
         _section(sheet, section, report.lang)
+        _print_setup(sheet)
     wb.properties.title = report.title
     wb.properties.language = "ja-JP" if report.lang == "ja" else "en-US"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _print_setup(ws) -> None:
+    """Landscape, as wide as one page (charts sit right of their data)."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
 def _sheet_name(title: str, taken: set[str]) -> str:
@@ -191,9 +202,11 @@ def _chart(ws, c: Chart, row: int, widths: dict[int, float]) -> int:
     chart = _native(c)
     data = Reference(ws, min_col=2, max_col=1 + len(c.series), min_row=top, max_row=last)
     chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=top + 1, max_row=last))
+    categories = Reference(ws, min_col=1, min_row=top + 1, max_row=last)
+    for series in chart.series:  # text categories: a string reference, as Excel writes it
+        series.cat = AxDataSource(strRef=StrRef(f=str(categories)))
     _style(chart, c)
-    chart.anchor = f"{get_column_letter(max(CHART_COL, label_col + 2))}{top}"
+    ws.add_chart(chart, f"{get_column_letter(max(CHART_COL, label_col + 2))}{top}")
     return max(last, top + CHART_ROWS) + 1
 
 
