@@ -139,7 +139,7 @@ def _page(ws, page: Page, row: int, lang: str, widths: dict[int, float]) -> int:
     for b in page.bullets:
         _put(ws, row, 1, b)
         row += 1
-    if page.cards:
+    if page.cards and page.table is None:  # a table with the cards' numbers says it all
         row = _cards(ws, page.cards, row, lang, widths) + 1
     if page.table is not None:
         row = _table(ws, page.table, row, widths) + 1
