@@ -12,10 +12,10 @@ as an editable PowerPoint deck or an Excel workbook.
 
 from __future__ import annotations
 
-from dxcore.report.build import Inputs, build, default_period, summary
+from dxcore.report.build import Inputs, build, choices, default_period, summary
 from dxcore.report.model import FORMATS, MIME, SECTIONS, Period, Report, parse_sections
 
-__all__ = ["FORMATS", "MIME", "SECTIONS", "Inputs", "Period", "Report", "build", "default_period", "parse_sections",
+__all__ = ["FORMATS", "MIME", "SECTIONS", "Inputs", "Period", "Report", "build", "choices", "default_period", "parse_sections",
            "render", "summary"]
 
 

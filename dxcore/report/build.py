@@ -30,6 +30,7 @@ from dxcore.kpi import Catalogue, KpiDef, Settings
 from dxcore.periods import fiscal_year, to_local
 from dxcore.plan import Plan, format_date, shorten
 from dxcore.report.model import SECTIONS, Card, Chart, Page, Period, Report, Section, Series, Table, Valued, kpi_format
+from dxcore.report.model import months as months_between
 from dxcore.workshop import MYTHS, Room
 
 MAX_SENTENCES = 5
@@ -72,19 +73,26 @@ def diagnosis_day(e: Entry) -> date:
     return to_local(e.record.taken_at).date()
 
 
-def latest_day(inputs: Inputs) -> date | None:
-    """The last day anything was recorded: the newest KPI month, diagnosis, completion,
-    milestone or workshop."""
+def data_days(inputs: Inputs) -> list[date]:
     days = [diagnosis_day(e) for e in inputs.diagnoses] + [d for d, _ in inputs.marks]
-    days += [w.on for w in inputs.workshops]
+    days += [w.on for w in inputs.workshops] + [i.completed_on for i in inputs.plan.items if i.completed_on]
     if not inputs.values.empty:
-        days.append(inputs.values["month"].max().date())
-    return max(days) if days else None
+        days += [inputs.values["month"].min().date(), inputs.values["month"].max().date()]
+    return days
+
+
+def choices(inputs: Inputs) -> tuple[list[int], list[date]]:
+    """(年度, months) a report can be asked for: from the oldest data to the newest, newest
+    first (this 年度 alone without any data)."""
+    days = data_days(inputs) or [inputs.today]
+    first, last = kpi.month_start(min(days)), kpi.month_start(max(days))
+    return list(range(fiscal_year(last), fiscal_year(first) - 1, -1)), months_between(first, last)[::-1]
 
 
 def default_period(inputs: Inputs) -> Period:
     """The 年度 of the newest data (this 年度 when there is none)."""
-    return Period.fiscal(fiscal_year(latest_day(inputs) or inputs.today))
+    days = data_days(inputs)
+    return Period.fiscal(fiscal_year(max(days) if days else inputs.today))
 
 
 def has_data(inputs: Inputs, period: Period) -> bool:
