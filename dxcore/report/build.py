@@ -562,11 +562,14 @@ class Facts:
         values = self.values_upto_end
         if values["department"].nunique() < 2:
             return self.section("departments", empty=self.tr("report.empty.departments"))
+        compared = [k for k in self.kpis if k.rule in SIZE_FREE_RULES]
+        # each department on its own rows, as kpi.by_department does, all compared KPIs in one pass
+        years = pd.concat([kpi.yearly(part, self.i.catalogue, self.i.settings, kpis=[k.id for k in compared])
+                           .assign(department=dept) for dept, part in values.groupby("department", sort=True)],
+                          ignore_index=True)
         pages = []
-        for k in self.kpis:
-            if k.rule not in SIZE_FREE_RULES:
-                continue
-            _, per_year = kpi.by_department(values, k.id, self.i.catalogue, self.i.settings)
+        for k in compared:
+            per_year = years[years["kpi"] == k.id]
             now = per_year[per_year["fiscal_year"] == fy].set_index("department")["value"]
             if len(now) < 2:
                 continue

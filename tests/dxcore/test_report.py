@@ -266,6 +266,17 @@ def test_demo_workbook_has_a_sheet_per_section_native_charts_and_their_data(engi
     assert row[3] == pytest.approx(expected.iloc[0])
     assert any(c.number_format == "0.0%" for r in cards.iter_rows() for c in r if c.value == row[3])
 
+    # departments: as the dashboard's comparison computes them (kpi.by_department)
+    values = repo_kpi.load_values(engine, demo_org.id)
+    _, per_year = kpi.by_department(values[values["month"] <= pd.Timestamp(demo_period.end)], "online_rate",
+                                    repo_kpi.catalogue_for(engine, demo_org.id), repo_kpi.settings(engine, demo_org.id))
+    expected = per_year[per_year.fiscal_year == demo_period.fiscal_year].set_index("department")["value"]
+    depts = wb[t("report.section.departments", "ja")]
+    rows = list(depts.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("電子申請利用率"))
+    table = {r[0]: r[2] for r in rows[start + 2:start + 2 + len(expected)]}
+    assert table == pytest.approx(expected.to_dict())
+
     raw = wb[t("report.section.definitions", "ja")]
     values = repo_kpi.load_values(engine, demo_org.id)
     in_period = values[(values.month >= pd.Timestamp(demo_period.start))
