@@ -492,6 +492,8 @@ class Facts:
         for r in rows:
             k = r["k"]
             lines = [self.year_label(r["fy"], r["months"])]
+            if k.year == "mean":
+                lines[0] = self.tr("report.cards.monthly_mean", year=lines[0])
             if r["target"] is not None:
                 lines.append(self.tr("report.cards.target", target=self.value(r["target"], k),
                                      pct="—" if r["att"] is None else f"{r['att'] * 100:.0f}"))

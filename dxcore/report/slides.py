@@ -182,8 +182,9 @@ class Deck:
             pad = Inches(0.2)
             _box(slide, x + pad, BODY_TOP + Inches(0.25), w - 2 * pad, Inches(0.9), [card.name], 18, bold=True)
             value = card.text
-            _box(slide, x + pad, BODY_TOP + Inches(1.15), w - 2 * pad, Inches(1.1), [value],
-                 44 if _width(value) <= 7 else 34 if _width(value) <= 9 else 28, bold=True, colour=RGBColor.from_string(PALETTE[0]))
+            fit = int((w - 2 * pad) / Pt(1) / (_width(value) * 1.25))  # bold digits run wider than half an em
+            _box(slide, x + pad, BODY_TOP + Inches(1.15), w - 2 * pad, Inches(1.1), [value], max(20, min(44, fit)),
+                 bold=True, colour=RGBColor.from_string(PALETTE[0]), anchor=MSO_ANCHOR.MIDDLE)
             _box(slide, x + pad, BODY_TOP + Inches(2.35), w - 2 * pad, h - Inches(2.45), list(card.lines), 14,
                  spacing=6)
 
@@ -217,7 +218,8 @@ def _title_size(text: str) -> int:
 
 
 def _bulleted(lines: Sequence[str]) -> list[str]:
-    return [f"・{line}" for line in lines]
+    """A bullet before each line, unless it starts with its own mark (①, (21))."""
+    return [line if line[:1] == "(" or "\u2460" <= line[:1] <= "\u2473" else f"・{line}" for line in lines]
 
 
 def _box(slide, x, y, w, h, lines: Sequence[str], size: int, bold: bool = False, colour=INK,
