@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 
 from dxcore.errors import DxError
 from dxcore.i18n import t
 from dxcore.kpi import add_months, fiscal_start, fy_label, month_label, month_start
 from dxcore.periods import fiscal_year
+from dxcore.plan import format_date
 
 SECTIONS = ("cover", "summary", "health", "causes", "risks", "plan", "kpi_cards", "kpi_trends", "departments",
             "workshops", "definitions")
@@ -205,36 +206,23 @@ class Valued:
     fmt: str
 
 
+# the Excel number formats this package uses, as Python format specs
+PY_FORMATS = {"0.0%": "{:.1%}", "0%": "{:.0%}", "0": "{:.0f}", "0.0": "{:.1f}", "+0.0;-0.0;0.0": "{:+.1f}",
+              "0.00": "{:.2f}", "+0.00;-0.00;0.00": "{:+.2f}", "#,##0": "{:,.0f}", "#,##0.00": "{:,.2f}"}
+
+
 def display(value, fmt: str | None = None, lang: str = "ja") -> str:
-    """A cell as text, the way Excel shows it with ``fmt`` (the formats this package uses)."""
+    """A cell as text, the way Excel shows it with ``fmt``."""
     if isinstance(value, Valued):
         value, fmt = value.value, value.fmt
     if value is None:
         return ""
     if isinstance(value, date):
-        return value.strftime("%Y/%m/%d") if lang == "ja" else value.isoformat()
+        return format_date(value, lang)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
-    if fmt == "0.0%":
-        return f"{value * 100:.1f}%"
-    if fmt == "0%":
-        return f"{value * 100:.0f}%"
-    if fmt == "0":
-        return f"{value:.0f}"
-    if fmt in ("0.0", "+0.0;-0.0;0.0"):
-        return f"{value:+.1f}" if fmt.startswith("+") else f"{value:.1f}"
-    if fmt == "+0.00;-0.00;0.00":
-        return f"{value:+.2f}"
-    if fmt == "0.00":
-        return f"{value:.2f}"
-    if fmt == "#,##0.00":
-        return f"{value:,.2f}"
-    if fmt == "#,##0":
-        return f"{value:,.0f}"
-    if fmt == "#,##0.##":
+    if fmt in PY_FORMATS:
+        return PY_FORMATS[fmt].format(value)
+    if fmt == "#,##0.##":  # whole counts without decimals, others with up to two
         return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{value:,.6g}" if isinstance(value, float) else str(value)
-
-
-def chunks(seq: Sequence, size: int) -> list[Sequence]:
-    return [seq[i:i + size] for i in range(0, len(seq), size)] or [seq[:0]]
