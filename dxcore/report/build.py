@@ -11,10 +11,10 @@ advice by :func:`dxcore.advice.advise`; the plan by :mod:`dxcore.plan`; workshop
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,7 +39,7 @@ SIZE_FREE_RULES = ("ratio", "weighted", "reduction", "mean")  # comparable acros
 GAP_CHARS = {"ja": 40, "en": 80}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class WorkshopInfo:
     code: str
     title: str
@@ -48,7 +48,11 @@ class WorkshopInfo:
     joined: int
     answered: int
     closed: bool
-    room: Room
+    read_room: Callable[[], Room] = field(repr=False)  # read only for the workshops a report shows
+
+    @cached_property
+    def room(self) -> Room:
+        return self.read_room()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from sqlalchemy import Engine
 
@@ -15,6 +16,10 @@ from dxcore.report.build import Inputs, WorkshopInfo
 from dxcore.store import annotations, repo, repo_kpi, repo_plan, repo_workshop
 
 
+def _room(engine: Engine, code: str):
+    return repo_workshop.live(engine, code).room
+
+
 def inputs(engine: Engine, org: repo.Org, lang: str = "ja", today: date | None = None) -> Inputs:
     content = load()
     workshops = []
@@ -22,7 +27,7 @@ def inputs(engine: Engine, org: repo.Org, lang: str = "ja", today: date | None =
         w = s.workshop
         workshops.append(WorkshopInfo(w.code, w.title, to_local(w.created_at).date(), w.question_set,
                                       s.counts.joined, s.counts.answered, not w.is_open,
-                                      repo_workshop.live(engine, w.code).room))
+                                      partial(_room, engine, w.code)))
     return Inputs(
         org=org.name,
         diagnoses=tuple(history.entries(repo.list_diagnoses(engine, org.id), content)),

@@ -16,13 +16,13 @@ from openpyxl import load_workbook
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from dxcore import demo, kpi, report
+from dxcore import demo, kpi, report, sheets
 from dxcore.exports import FORMULA_STARTS
 from dxcore.i18n import t
 from dxcore.kpi import month_key
 from dxcore.report import gather
 from dxcore.report.model import Period, display, parse_sections
-from dxcore.store import repo, repo_kpi
+from dxcore.store import repo, repo_kpi, repo_workshop
 from tests.dxcore.test_kpi_cli import run
 
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -184,6 +184,11 @@ def test_demo_deck_has_every_section_native_charts_and_the_cli_numbers(engine, d
     online = years[(years.kpi == "online_rate") & (years.fiscal_year == fy)]["value"].iloc[0]
     assert kpi.format_value(online, "ratio") in card_texts
 
+    # the workshop: the executive / front-line gap as the projector computes it
+    shop = repo_workshop.list_workshops(engine, demo_org.id)[0].workshop
+    gap = repo_workshop.live(engine, shop.code).room.gaps[0]
+    assert any(f"幹部 {gap.executive:.1f}/現場 {gap.frontline:.1f}" in x and shop.title in x for x in card_texts)
+
     # East Asian font on every run, in slides and charts
     xml = slides[1]._element
     eas = xml.findall(f".//{{{A}}}rPr/{{{A}}}ea")
@@ -336,3 +341,33 @@ def test_english_report(engine, demo_org, demo_period):
     data = report.render(built, "pptx")
     titles = {texts(s)[0] for s in list(Presentation(io.BytesIO(data)).slides)[1:]}
     assert "Restart plan" in titles
+
+
+def test_an_organisations_own_kpi_flows_into_every_kpi_section_and_wareki(engine, tmp_path, capsys):
+    """The report is built from the catalogue: a KPI it does not know by name (here the
+    organisation's own; new catalogue KPIs likewise) gets its card, trend, comparison and definition."""
+    org = repo.create_org(engine, "試験町")
+    own = repo_kpi.add_custom_kpi(engine, org.id, "窓口待ち時間", "分", "lower", "mean")
+    rows = ["年月,部署,処理件数,処理時間(時間),窓口待ち時間"] + [
+        f"2025-{m:02d},{dept},{100 + m},{50 + m},{wait}" for m in range(4, 10)
+        for dept, wait in (("市民課", 20 - m), ("税務課", 12))]
+    cat = repo_kpi.catalogue_for(engine, org.id)
+    parsed = sheets.parse("\n".join(rows).encode("utf-8"), "own.csv", cat)
+    assert not parsed.problems, parsed.problems
+    repo_kpi.apply(engine, repo_kpi.preview(engine, org.id, parsed))
+
+    path, out = make(capsys, tmp_path, "xlsx", "--fy", "2025", "--wareki", org=org.name)
+    assert out["period"] == Period.fiscal(2025).label("ja", wareki=True) == "令和7年度"
+    wb = load_workbook(path)
+    for sid in ("kpi_cards", "kpi_trends", "departments", "definitions"):
+        sheet = wb[t(f"report.section.{sid}", "ja")]
+        assert any(c.value == "窓口待ち時間" or (isinstance(c.value, str) and c.value.startswith("窓口待ち時間"))
+                   for r in sheet.iter_rows() for c in r), sid
+    cli = cli_kpis(capsys, org.name, Period.fiscal(2025))
+    trends = wb[t("report.section.kpi_trends", "ja")]
+    chart = next(c for c in trends._charts
+                 if trends[c.series[0].tx.strRef.f.split("!")[1].replace("$", "")].value == "窓口待ち時間")
+    values = cell_values(trends, chart.series[0].val.numRef.f)
+    months = cell_values(trends, chart.series[0].cat.strRef.f)
+    assert [v for v in values if v is not None] == pytest.approx(
+        [cli[(m, own.key)] for m in months if (m, own.key) in cli])
