@@ -139,6 +139,10 @@ class Facts:
         self.i, self.p, self.lang, self.wareki = inputs, period, lang, wareki
         self.c = inputs.content
 
+    @property
+    def sep(self) -> str:
+        return "、" if self.lang == "ja" else ", "
+
     def tr(self, key: str, **params) -> str:
         return t(key, self.lang, **params)
 
@@ -437,7 +441,7 @@ class Facts:
                 step = self.plan.step(sid)
                 done_here = [i for i in self.completed if i.step == sid]
                 rows.append((self.step(sid), step.progress.done, step.progress.doing, step.progress.total,
-                             "、".join(f"{shorten(i.label(self.lang), 30)}({self.day(i.completed_on)})"
+                             self.sep.join(f"{shorten(i.label(self.lang), 30)}({self.day(i.completed_on)})"
                                       for i in done_here) or self.tr("report.risks.none_in_period")))
             done = sum(r[1] for r in rows)
             total = sum(r[3] for r in rows)
@@ -663,7 +667,7 @@ class Facts:
                          _direction(k, self.lang), "・".join(cat.measure_index[m].header for m in inputs),
                          self.tr(f"report.definitions.year_{k.year}") if f"report.definitions.year_{k.year}" in messages()
                          else k.year, used["rows"], used["months"], used["departments"]))
-        sources = "、".join(f"「{name}」({self.day(on)})" for name, on in self.i.uploads) or "—"
+        sources = self.sep.join(f"「{name}」({self.day(on)})" for name, on in self.i.uploads) or "—"
         header = tuple(self.tr(f"report.col.{c}") for c in ("kpi", "formula", "unit", "direction", "inputs", "year_rule",
                                                        "rows", "months", "departments"))
         pages = [Page(self.tr("report.definitions.message", n=len(rows)),

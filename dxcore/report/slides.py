@@ -120,7 +120,7 @@ class Deck:
         if page.cards:
             groups = [page.cards[i:i + CARDS_PER_SLIDE] for i in range(0, len(page.cards), CARDS_PER_SLIDE)]
             for n, cards in enumerate(groups, start=1):
-                msg = page.message if len(groups) == 1 else f"{page.message}({n}/{len(groups)})"
+                msg = page.message if len(groups) == 1 else self.part(page.message, n, len(groups))
                 slide = self.slide(s.title, msg)
                 self.cards(slide, cards)
                 self.note(slide, page.note)
@@ -128,10 +128,13 @@ class Deck:
         table = page.table if page.table is not None and page.table_on_slide else None
         parts = _table_parts(table) if table is not None else [None]
         for n, rows in enumerate(parts, start=1):
-            msg = page.message if len(parts) == 1 else f"{page.message}({n}/{len(parts)})"
+            msg = page.message if len(parts) == 1 else self.part(page.message, n, len(parts))
             slide = self.slide(s.title, msg)
             self.body(slide, page, table, rows, first=n == 1)
             self.note(slide, page.note)
+
+    def part(self, message: str, n: int, of: int) -> str:
+        return f"{message}({n}/{of})" if self.r.lang == "ja" else f"{message} ({n}/{of})"
 
     def body(self, slide, page: Page, table: Table | None, rows, first: bool) -> None:
         left, width = MARGIN, WIDTH - 2 * MARGIN
@@ -145,7 +148,7 @@ class Deck:
                     _box(slide, left + width - w, top, w, height, _bulleted(page.bullets), size)
                     width -= w + Inches(0.2)
                 else:  # above the table
-                    h = Inches(0.5) * len(page.bullets) + Inches(0.2)
+                    h = Pt(size * 1.3) * sum(_lines(f"・{b}", size, width) for b in page.bullets) + Inches(0.2)
                     _box(slide, left, top, width, h, _bulleted(page.bullets), size)
                     top, height = top + h, height - h
             else:
@@ -182,8 +185,7 @@ class Deck:
             pad = Inches(0.2)
             _box(slide, x + pad, BODY_TOP + Inches(0.25), w - 2 * pad, Inches(0.9), [card.name], 18, bold=True)
             value = card.text
-            fit = int((w - 2 * pad) / Pt(1) / (_width(value) * 1.25))  # bold digits run wider than half an em
-            _box(slide, x + pad, BODY_TOP + Inches(1.15), w - 2 * pad, Inches(1.1), [value], max(20, min(44, fit)),
+            _box(slide, x + pad, BODY_TOP + Inches(1.15), w - 2 * pad, Inches(1.1), [value], _fit(value, w - 2 * pad, 44),
                  bold=True, colour=RGBColor.from_string(PALETTE[0]), anchor=MSO_ANCHOR.MIDDLE)
             _box(slide, x + pad, BODY_TOP + Inches(2.35), w - 2 * pad, h - Inches(2.45), list(card.lines), 14,
                  spacing=6)
@@ -210,6 +212,18 @@ class Deck:
 def _width(text: str) -> float:
     """Width in ems: wide (CJK) characters 1, others about half."""
     return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.55 for ch in text)
+
+
+def _fit(text: str, width, largest: int) -> int:
+    """The largest size up to ``largest`` at which bold ``text`` stays on one line of a box ``width`` wide
+    (bold Latin letters and digits run about 0.72 em; the box keeps 0.1 in inside each edge)."""
+    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.72 for ch in text) or 1
+    return max(16, min(largest, int((width - Inches(0.2)) / Pt(1) / ems)))
+
+
+def _lines(text: str, size: int, width) -> int:
+    """How many lines ``text`` takes at ``size`` in a box ``width`` wide."""
+    return max(1, math.ceil(_width(text) * size * 1.05 / ((width - Inches(0.2)) / Pt(1))))
 
 
 def _title_size(text: str) -> int:
