@@ -23,6 +23,9 @@ kpis = [
     st.Page("pages/kpi-upload.py", title=tr("kpi.nav.upload"), url_path="kpi-upload"),
     st.Page("pages/kpi-settings.py", title=tr("kpi.nav.settings"), url_path="kpi-settings"),
 ]
+reports = [
+    st.Page("pages/report.py", title=tr("report.nav.title"), url_path="report"),
+]
 workshop = [
     st.Page("pages/workshop.py", title=tr("workshop.nav.admin"), url_path="workshop"),
     st.Page("pages/present.py", title=tr("workshop.nav.present"), url_path="present"),
@@ -39,6 +42,7 @@ page = st.navigation({
     tr("plan.nav.section"): restart,
     tr("kpi.nav.section"): kpis,
     tr("workshop.nav.section"): workshop,
+    tr("report.nav.section"): reports,
 }, position="hidden" if locked() else "sidebar")
 if asked_for:
     st.switch_page(asked_for, query_params=st.query_params.to_dict())
