@@ -12,6 +12,7 @@ laptop whose screen is mirrored to the projector.
 from __future__ import annotations
 
 import html
+import json
 
 import streamlit as st
 
@@ -24,7 +25,7 @@ from dxcore.store import database_url
 from dxcore.store import repo_present as prepo
 from dxcore.store import repo_workshop as wrepo
 from dxcore.store.repo_present import OnScreen
-from ui.common import content, current_org, engine, lang, show_error, tr, tx
+from ui.common import content, current_org, engine, lang, md, show_error, tr, tx
 from ui.workshop import CURRENT, public_base
 
 REFRESH_S = 3  # how often the projector reads the room again
@@ -40,8 +41,9 @@ PRESENTER_CSS = """
 [data-testid="stMainBlockContainer"] { max-width: none; padding: 1.2rem 3rem 1rem 3rem; }
 /* the refresh never greys out what the room is reading */
 [data-stale="true"] { opacity: 1 !important; transition: none !important; }
-h1.ws-heading { font-size: clamp(1.8rem, 2.5vw, 3rem) !important; font-weight: 800; line-height: 1.25;
-                padding: 0 !important; margin: 0 !important; }
+[data-testid="stHeading"] h1 { font-size: clamp(1.8rem, 2.5vw, 3rem); font-weight: 800; line-height: 1.25;
+                               padding: 0; margin: 0; }
+.ws-lead { font-size: clamp(1.6rem, 2.1vw, 2.6rem); font-weight: 700; color: #00527F; margin: 0; }
 .ws-context { font-size: clamp(1.3rem, 1.6vw, 2rem); color: #333; margin: 0; }
 .ws-statement { font-size: clamp(2rem, 2.9vw, 3.6rem); font-weight: 700; line-height: 1.4;
                 overflow-wrap: anywhere; margin: .2rem 0 .4rem 0; }
@@ -73,8 +75,10 @@ def presenter_look() -> None:
 
 def big(text: str, kind: str = "note", where=st) -> None:
     """Text sized for the back of the room (``kind``: a ``ws-…`` class above), shown as typed."""
-    tag = "h1" if kind == "heading" else "div"  # one heading per screen, for screen readers too
-    where.markdown(f'<{tag} class="ws-{kind}">{html.escape(str(text))}</{tag}>', unsafe_allow_html=True)
+    if kind == "heading":  # the screen's one heading (h1), for screen readers too
+        where.title(md(text), anchor=False)
+    else:
+        where.markdown(f'<div class="ws-{kind}">{html.escape(str(text))}</div>', unsafe_allow_html=True)
 
 
 def workshop_to_show() -> str | None:
@@ -105,15 +109,18 @@ def room(now: OnScreen) -> ws.Room:
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
-def _chart(db: str, workshop_id: int, version: tuple, screen: Screen, language: str, _build):
-    del db, workshop_id, version, screen, language
-    return _build()
+def _spec(db: str, workshop_id: int, version: tuple, screen: Screen, language: str, _build) -> tuple[str, int]:
+    """The chart as Vega-Lite JSON, with its height: converted once, not on every refresh
+    (turning an Altair chart into a spec costs about ten times drawing a ready one)."""
+    del db, workshop_id, version, screen, language  # the cache key: new answers make a new chart
+    built = _build()
+    return json.dumps(built.to_dict()), charts.screen_height(built, 110)
 
 
 def chart(now: OnScreen, build, key: str) -> None:
     """Draw the chart ``build()`` makes, built again only when the room's answers changed."""
-    drawn = _chart(database_url(), now.workshop_id, now.answers_version, now.screen, lang(), build)
-    st.altair_chart(drawn, width="stretch", height=charts.screen_height(drawn, 110), key=key)
+    spec, height = _spec(database_url(), now.workshop_id, now.answers_version, now.screen, lang(), build)
+    st.vega_lite_chart(json.loads(spec), width="stretch", height=height, key=key)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -167,8 +174,8 @@ def corner(now: OnScreen, where) -> None:
 
 
 def join_screen(now: OnScreen, head) -> None:
-    big(tr("projector.join.heading"), "heading", head)
-    big(now.title, "context", head)
+    big(now.title, "heading", head)
+    big(tr("projector.join.heading"), "lead", head)
     base = public_base("present")
     url = ws.join_url(base, now.code) if base else None
     left, right = st.columns([5, 4], gap="large")
