@@ -79,9 +79,9 @@ def _jump(code: str, key: str) -> None:
         _failed(e)
 
 
-def _reveal(code: str, key: str) -> None:
+def _reveal(code: str, shown: bool) -> None:
     try:
-        wrepo.set_revealed(engine(), code, st.session_state[key])
+        wrepo.set_revealed(engine(), code, shown)
     except DxError as e:
         _failed(e)
 
@@ -123,10 +123,11 @@ def navigation(now: prepo.OnScreen) -> None:
 
 
 def reveal(now: prepo.OnScreen) -> None:
-    key = f"fac_reveal_{now.code}"
-    st.session_state[key] = now.revealed
-    st.toggle(tr("workshop.present.reveal"), key=key, on_change=_reveal, args=(now.code, key),
-              help=tr("workshop.present.reveal_help"))
+    """Show the results to the room, or hide them again (H).  A button, not a switch: after a
+    click the keyboard still moves the screens (a focused switch would take the arrow keys)."""
+    st.button(tr("projector.facilitate.hide" if now.revealed else "workshop.present.reveal"), key="fac_reveal",
+              shortcut="H", type="secondary" if now.revealed else "primary", width="stretch",
+              help=tr("workshop.present.reveal_help"), on_click=_reveal, args=(now.code, not now.revealed))
     st.caption(tr("projector.facilitate.shown_now" if now.revealed else "projector.facilitate.hidden_now"))
 
 

@@ -36,7 +36,8 @@ PRESENTER_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stMainMenu"], [data-testid="stDecoration"],
-[data-testid="stStatusWidget"], [data-testid="stAppDeployButton"], .st-key-present_keys
+[data-testid="stStatusWidget"], [data-testid="stAppDeployButton"], [data-testid="stElementToolbar"],
+.st-key-present_keys
   { display: none !important; }
 [data-testid="stMainBlockContainer"] { max-width: none; padding: 1.2rem 3rem 1rem 3rem; }
 /* the refresh never greys out what the room is reading */
@@ -223,7 +224,7 @@ def risk_screen(now: OnScreen, head) -> None:
         big(tr("workshop.present.no_answers"), "note")
         return
     big(tr("projector.risk.note", n=the_room.participants), "context", head)
-    chart(now, lambda: wcharts.room_risk(the_room.result, lang(), content()), "present_risk")
+    chart(now, lambda: wcharts.room_risk(the_room.result, lang(), content()), "present_risk_chart")
 
 
 def gap_screen(now: OnScreen, head) -> None:
@@ -236,7 +237,7 @@ def gap_screen(now: OnScreen, head) -> None:
         big(tr("workshop.present.gap_needs", n=the_room.min_group), "note")
         anonymity_note(the_room)
         return
-    chart(now, lambda: wcharts.pattern_gap(gaps, lang(), content()), "present_gap")
+    chart(now, lambda: wcharts.pattern_gap(gaps, lang(), content()), "present_gap_chart")
     if the_room.gaps:
         widest = the_room.gaps[0]
         big(tr("projector.gap.widest"), "context")
@@ -268,7 +269,7 @@ def statement_screen(now: OnScreen, head) -> None:
         big(tr("workshop.present.no_answers"), "note")
         return
     chart(now, lambda: wcharts.answer_bars(wcharts.statement_options(answers, lang(), c), lang()),
-          "present_answers")
+          "present_answers_chart")
     mean = "—" if answers.mean is None else f"{answers.mean:.1f}"
     big(tr("projector.statement.mean", mean=mean, n=answers.responses), "context")
 
@@ -285,7 +286,7 @@ def myth_screen(now: OnScreen, head) -> None:
     if not tally.responses:
         big(tr("workshop.present.no_answers"), "note")
         return
-    chart(now, lambda: wcharts.answer_bars(wcharts.myth_options(tally, lang(), c), lang()), "present_answers")
+    chart(now, lambda: wcharts.answer_bars(wcharts.myth_options(tally, lang(), c), lang()), "present_answers_chart")
     answer = tr("workshop.myth.true" if myth.answer else "workshop.myth.false")
     rate = tr("workshop.present.correct_rate", rate=f"{tally.correct_rate:.0f}")
     big(f"{tr('workshop.present.myth_answer', answer=answer)} ・ {rate}", "answer")

@@ -278,9 +278,11 @@ def test_the_facilitator_reveals_and_hides_the_results(engine, org):
     answered(engine, w.code, [("frontline", 2)])
     at = facilitator()
     assert [m.value for m in at.metric] == ["1", "1"] and "会場に伏せています" in texts(at)
-    at.toggle(key=f"fac_reveal_{w.code}").set_value(True).run()
+    assert at.button(key="fac_reveal").label == "結果を会場に表示する"
+    at.button(key="fac_reveal").click().run()
     assert wrepo.require_workshop(engine, w.code).revealed and "会場に表示しています" in texts(at)
-    at.toggle(key=f"fac_reveal_{w.code}").set_value(False).run()
+    assert at.button(key="fac_reveal").label == "結果を伏せる"
+    at.button(key="fac_reveal").click().run()
     assert not wrepo.require_workshop(engine, w.code).revealed
 
 
