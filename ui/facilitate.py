@@ -19,7 +19,7 @@ from dxcore.store import repo_present as prepo
 from dxcore.store import repo_workshop as wrepo
 from dxcore.workshop import DIAGNOSIS_SETS, LIMIT_MAX
 from ui.common import content, engine, lang, md, show_error, tr, tx
-from ui.present import CODE_PARAM, REFRESH_S
+from ui.present import CODE_PARAM, REFRESH_S, act
 
 ERROR = "fac_error"
 UNKNOWN = -1  # the 「わからない」 button in consensus mode
@@ -61,45 +61,14 @@ def screen_name(screen: Screen) -> str:
     return tr(f"projector.screen.{screen.kind}", id=screen.item, text=text)
 
 
-def _failed(e: DxError) -> None:
-    st.session_state[ERROR] = e
-
-
-def _step(code: str, step: int) -> None:
-    try:
-        prepo.move(engine(), code, step)
-    except DxError as e:
-        _failed(e)
-
-
-def _jump(code: str, key: str) -> None:
-    try:
-        prepo.show(engine(), code, st.session_state[key])
-    except DxError as e:
-        _failed(e)
-
-
-def _reveal(code: str, shown: bool) -> None:
-    try:
-        wrepo.set_revealed(engine(), code, shown)
-    except DxError as e:
-        _failed(e)
+def _act(action) -> None:
+    act(action, ERROR)
 
 
 def _agree(code: str, question_id: str, value: int | None) -> None:
     """Record the room's answer to the statement on screen, then show the next one."""
-    try:
-        wrepo.record_consensus(engine(), code, question_id, value)
-        prepo.move(engine(), code, present.NEXT)
-    except DxError as e:
-        _failed(e)
-
-
-def _forget(code: str, question_id: str) -> None:
-    try:
-        wrepo.clear_consensus(engine(), code, question_id)
-    except DxError as e:
-        _failed(e)
+    wrepo.record_consensus(engine(), code, question_id, value)
+    prepo.move(engine(), code, present.NEXT)
 
 
 def navigation(now: prepo.OnScreen) -> None:
@@ -112,14 +81,15 @@ def navigation(now: prepo.OnScreen) -> None:
                else tr("projector.facilitate.last"))
     back, forward = st.columns(2)
     back.button(tr("projector.facilitate.previous"), key="fac_previous", shortcut="Left", width="stretch",
-                disabled=i == 0, on_click=_step, args=(now.code, present.PREVIOUS))
+                disabled=i == 0, on_click=_act, args=(lambda: prepo.move(engine(), now.code, present.PREVIOUS),))
     forward.button(tr("projector.facilitate.next"), key="fac_next", shortcut="Right", type="primary",
-                   width="stretch", disabled=i == len(screens) - 1, on_click=_step, args=(now.code, present.NEXT))
+                   width="stretch", disabled=i == len(screens) - 1, on_click=_act,
+                   args=(lambda: prepo.move(engine(), now.code, present.NEXT),))
     key = f"fac_jump_{now.code}-{lang()}"
     st.session_state[key] = screen.id  # follows a move made elsewhere (the projector's keyboard)
     names = {s.id: tr("projector.screen.option", i=n + 1, name=screen_name(s)) for n, s in enumerate(screens)}
     st.selectbox(tr("projector.facilitate.jump"), list(names), format_func=names.get, key=key,
-                 on_change=_jump, args=(now.code, key))
+                 on_change=_act, args=(lambda: prepo.show(engine(), now.code, st.session_state[key]),))
 
 
 def reveal(now: prepo.OnScreen) -> None:
@@ -127,7 +97,8 @@ def reveal(now: prepo.OnScreen) -> None:
     click the keyboard still moves the screens (a focused switch would take the arrow keys)."""
     st.button(tr("projector.facilitate.hide" if now.revealed else "workshop.present.reveal"), key="fac_reveal",
               shortcut="H", type="secondary" if now.revealed else "primary", width="stretch",
-              help=tr("workshop.present.reveal_help"), on_click=_reveal, args=(now.code, not now.revealed))
+              help=tr("workshop.present.reveal_help"), on_click=_act,
+              args=(lambda: wrepo.set_revealed(engine(), now.code, not now.revealed),))
     st.caption(tr("projector.facilitate.shown_now" if now.revealed else "projector.facilitate.hidden_now"))
 
 
@@ -148,9 +119,9 @@ def consensus(now: prepo.OnScreen) -> None:
         stored = None if value == UNKNOWN else value
         col.button(text, key=f"fac_agree_{value}", width="stretch", disabled=not now.is_open,
                    type="primary" if current == stored else "secondary",
-                   on_click=_agree, args=(now.code, qid, stored))
+                   on_click=_act, args=(lambda v=stored: _agree(now.code, qid, v),))
     st.button(tr("workshop.present.forget"), key="fac_forget", disabled=qid not in agreed or not now.is_open,
-              on_click=_forget, args=(now.code, qid))
+              on_click=_act, args=(lambda: wrepo.clear_consensus(engine(), now.code, qid),))
 
 
 @st.fragment(run_every=REFRESH_S)

@@ -131,32 +131,29 @@ def qr_svg(url: str) -> str:
 
 # the keyboard of the projector's own laptop -------------------------------------------
 
-def _move(code: str, step: int) -> None:
+def act(action, error_key: str = "present_error") -> None:
+    """A control's callback: run ``action()``; a DxError is kept to be shown by the run that follows."""
     try:
-        prepo.move(engine(), code, step)
+        action()
     except DxError as e:
-        st.session_state["present_error"] = e
+        st.session_state[error_key] = e
 
 
 def _toggle_reveal(code: str) -> None:
-    try:
-        wrepo.set_revealed(engine(), code, not prepo.on_screen(engine(), code).revealed)
-    except DxError as e:
-        st.session_state["present_error"] = e
+    wrepo.set_revealed(engine(), code, not prepo.on_screen(engine(), code).revealed)
 
 
 def keys(code: str) -> None:
     """→ and space: next screen; ←: back; H: show or hide the results.  The buttons are out of
     sight (CSS); Streamlit's own shortcuts press them, so nothing is loaded or injected."""
     with st.container(key="present_keys"):
-        st.button(tr("projector.keys.next"), key="present_next", shortcut="Right", on_click=_move,
-                  args=(code, present.NEXT))
-        st.button(tr("projector.keys.next_space"), key="present_space", shortcut="Space", on_click=_move,
-                  args=(code, present.NEXT))
-        st.button(tr("projector.keys.previous"), key="present_previous", shortcut="Left", on_click=_move,
-                  args=(code, present.PREVIOUS))
-        st.button(tr("projector.keys.reveal"), key="present_reveal", shortcut="H", on_click=_toggle_reveal,
-                  args=(code,))
+        for key, label, shortcut, step in (("next", "next", "Right", present.NEXT),
+                                           ("space", "next_space", "Space", present.NEXT),
+                                           ("previous", "previous", "Left", present.PREVIOUS)):
+            st.button(tr(f"projector.keys.{label}"), key=f"present_{key}", shortcut=shortcut, on_click=act,
+                      args=(lambda s=step: prepo.move(engine(), code, s),))
+        st.button(tr("projector.keys.reveal"), key="present_reveal", shortcut="H", on_click=act,
+                  args=(lambda: _toggle_reveal(code),))
     error = st.session_state.pop("present_error", None)
     if error:
         show_error(error)
@@ -251,6 +248,16 @@ def _position(now: OnScreen, kind: str) -> tuple[int, int]:
     return same.index(now.screen) + 1, len(same)
 
 
+def answer_bars(now: OnScreen, responses: int, options) -> bool:
+    """How the room answered the statement or myth on screen (``options()``: see
+    :func:`dxcore.charts_workshop.answer_bars`); False, and says so, while nobody has."""
+    if not responses:
+        big(tr("workshop.present.no_answers"), "note")
+        return False
+    chart(now, lambda: wcharts.answer_bars(options(), lang()), "present_answers_chart")
+    return True
+
+
 def statement_screen(now: OnScreen, head) -> None:
     c = content()
     q = c.question_index[now.screen.item]
@@ -265,13 +272,9 @@ def statement_screen(now: OnScreen, head) -> None:
     if hidden(now):
         return
     answers = present.statement_answers(room(now), q.id)
-    if not answers.responses:
-        big(tr("workshop.present.no_answers"), "note")
-        return
-    chart(now, lambda: wcharts.answer_bars(wcharts.statement_options(answers, lang(), c), lang()),
-          "present_answers_chart")
-    mean = "—" if answers.mean is None else f"{answers.mean:.1f}"
-    big(tr("projector.statement.mean", mean=mean, n=answers.responses), "context")
+    if answer_bars(now, answers.responses, lambda: wcharts.statement_options(answers, lang(), c)):
+        mean = "—" if answers.mean is None else f"{answers.mean:.1f}"
+        big(tr("projector.statement.mean", mean=mean, n=answers.responses), "context")
 
 
 def myth_screen(now: OnScreen, head) -> None:
@@ -283,10 +286,8 @@ def myth_screen(now: OnScreen, head) -> None:
     if hidden(now):
         return
     tally = present.myth_tally(room(now), myth.id)
-    if not tally.responses:
-        big(tr("workshop.present.no_answers"), "note")
+    if not answer_bars(now, tally.responses, lambda: wcharts.myth_options(tally, lang(), c)):
         return
-    chart(now, lambda: wcharts.answer_bars(wcharts.myth_options(tally, lang(), c), lang()), "present_answers_chart")
     answer = tr("workshop.myth.true" if myth.answer else "workshop.myth.false")
     rate = tr("workshop.present.correct_rate", rate=f"{tally.correct_rate:.0f}")
     big(f"{tr('workshop.present.myth_answer', answer=answer)} ・ {rate}", "answer")

@@ -105,6 +105,14 @@ def corner_shows(pg, code: str, answered: int, joined: int) -> None:
     inside_viewport(pg, corner)
 
 
+def shown_to_the_room(pg, code: str, people: int, shot) -> None:
+    """A finished screen: the corner in place, nothing to press, kept as a screenshot."""
+    corner_shows(pg, code, people, people)
+    settled(pg)
+    assert visible_controls(pg) == []
+    pg.screenshot(path=str(shot))
+
+
 def decoded_qr(png: bytes) -> list[str]:
     try:
         from PIL import Image
@@ -122,16 +130,13 @@ def test_the_room_sees_one_clean_screen_at_a_time_and_the_keyboard_moves_it(brow
         expect(pg.get_by_role("heading", name=w.title)).to_be_visible()
         join_url = f"{server.url}/?ws={w.code}"
         expect(pg.get_by_text(join_url, exact=True)).to_be_visible()
-        corner_shows(pg, w.code, 24, 24)
         qr = pg.locator(".st-key-present_qr img")
         expect(qr).to_be_visible()
         box = qr.bounding_box()
         assert box["width"] >= 500 and box["height"] >= 500, box
         inside_viewport(pg, qr)
         assert decoded_qr(qr.screenshot()) == [join_url]
-        settled(pg)
-        assert visible_controls(pg) == []
-        pg.screenshot(path=str(artifacts / "projector-join.png"))
+        shown_to_the_room(pg, w.code, 24, artifacts / "projector-join.png")
 
         # → : the room's risk by pattern; hidden until revealed (H)
         pg.keyboard.press("ArrowRight")
@@ -152,10 +157,7 @@ def test_the_room_sees_one_clean_screen_at_a_time_and_the_keyboard_moves_it(brow
         for label in pg.locator(".st-key-present_risk svg.marks text").all():
             inside_viewport(pg, label)
         inside_viewport(pg, chart)
-        corner_shows(pg, w.code, 24, 24)
-        settled(pg)
-        assert visible_controls(pg) == []
-        pg.screenshot(path=str(artifacts / "projector-risk.png"))
+        shown_to_the_room(pg, w.code, 24, artifacts / "projector-risk.png")
 
         # space: where 幹部 and 現場 differ
         pg.keyboard.press("Space")
@@ -165,7 +167,7 @@ def test_the_room_sees_one_clean_screen_at_a_time_and_the_keyboard_moves_it(brow
         assert {"幹部", "現場"} <= {t["text"] for t in texts} and all(t["size"] >= 24 for t in texts)
         expect(pg.get_by_text("最もズレが大きい設問")).to_be_visible()
         inside_viewport(pg, pg.locator(".st-key-present_gap"))
-        pg.screenshot(path=str(artifacts / "projector-gap.png"))
+        shown_to_the_room(pg, w.code, 24, artifacts / "projector-gap.png")
 
         # → : one statement, written out in full, its answers above the fold
         pg.keyboard.press("ArrowRight")
@@ -180,10 +182,7 @@ def test_the_room_sees_one_clean_screen_at_a_time_and_the_keyboard_moves_it(brow
         assert all(t["size"] >= 24 for t in texts)
         assert {f"{o.value} {pick(o.label, 'ja')}" for o in C.scale} <= {t["text"] for t in texts}
         inside_viewport(pg, pg.locator(".st-key-present_statement svg.marks"))
-        corner_shows(pg, w.code, 24, 24)
-        settled(pg)
-        assert visible_controls(pg) == []
-        pg.screenshot(path=str(artifacts / "projector-statement.png"))
+        shown_to_the_room(pg, w.code, 24, artifacts / "projector-statement.png")
 
         # ← : back again
         pg.keyboard.press("ArrowLeft")
@@ -251,10 +250,7 @@ def test_the_warm_up_shows_each_myth_with_its_split_and_answer(browser, server, 
         assert all(t["size"] >= 24 for t in texts)
         expect(pg.get_by_text("正解は「× 誤り」", exact=False)).to_be_visible()
         inside_viewport(pg, pg.locator(".st-key-present_myth"))
-        corner_shows(pg, w.code, 12, 12)
-        settled(pg)
-        assert visible_controls(pg) == []
-        pg.screenshot(path=str(artifacts / "projector-myth.png"))
+        shown_to_the_room(pg, w.code, 12, artifacts / "projector-myth.png")
         assert pg.outside.requests == []
     finally:
         context.close()

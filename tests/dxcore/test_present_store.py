@@ -140,3 +140,15 @@ def test_the_screen_goes_with_its_workshop(any_engine, workshop):
         conn.execute(delete(Workshop.__table__).where(Workshop.__table__.c.id == workshop.id))
     with any_engine.connect() as conn:
         assert conn.execute(select(WorkshopScreen.__table__)).all() == []
+
+
+def test_the_rooms_pin_and_join_switch_come_with_the_same_query(any_engine, workshop):
+    """Read with the rest once the room's change adds them to the workshop table."""
+    table = Workshop.__table__
+    if "pin" not in table.c or "joins_open" not in table.c:
+        pytest.skip("the workshop has no PIN or join switch yet (the room's change adds them)")
+    assert prepo.on_screen(any_engine, workshop.code).pin is None
+    with any_engine.begin() as conn:
+        conn.execute(table.update().where(table.c.id == workshop.id).values(pin="4821", joins_open=False))
+    now = prepo.on_screen(any_engine, workshop.code)
+    assert now.pin == "4821" and not now.joins_open

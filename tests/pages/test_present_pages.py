@@ -9,6 +9,7 @@ database.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import json
 
@@ -334,3 +335,22 @@ def test_the_facilitator_view_in_english(engine, org):
     assert at.get("link_button")[0].proto.url == f"present?workshop={w.code}&lang=en"
     at.button(key="fac_next").click().run()
     assert at.subheader[0].value == "The room's risk by pattern"
+
+
+def test_the_rooms_pin_and_closed_joins_show_on_the_projector(engine, org, monkeypatch):
+    """The room's PIN and join switch (added to the workshop by the room's own change): the
+    projector shows the PIN by the code, in the corner and on the join screen, and says when
+    joining is closed."""
+    w = wrepo.create_workshop(engine, org.id, "研修", "pulse")
+    read = prepo.on_screen
+    monkeypatch.setattr(prepo, "on_screen", lambda e, code: dataclasses.replace(read(e, code), pin="4821"))
+    at = projector(w.code)
+    page = texts(at)
+    assert "PIN 4821" in page and "PIN(参加するときに入力)" in page and "参加の受付は締め切りました" not in page
+    monkeypatch.setattr(prepo, "on_screen", lambda e, code: dataclasses.replace(read(e, code), joins_open=False))
+    prepo.show(engine, w.code, "risk")
+    at.run()
+    assert "PIN" not in texts(at)  # none set: none shown
+    prepo.show(engine, w.code, "join")
+    at.run()
+    assert "参加の受付は締め切りました" in texts(at)
