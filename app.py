@@ -30,6 +30,7 @@ workshop = [
     st.Page("pages/workshop.py", title=tr("workshop.nav.admin"), url_path="workshop"),
     st.Page("pages/present.py", title=tr("workshop.nav.present"), url_path="present"),
     st.Page("pages/join.py", title=tr("workshop.nav.join"), url_path="join"),
+    st.Page("pages/facilitate.py", title=tr("projector.nav.facilitate"), url_path="facilitate"),
 ]
 
 asked_for = page_asked_for()  # a run that skipped app.py was for this page (see ui.gate)

@@ -1,139 +1,132 @@
-"""Charts of a workshop room (pure Altair builders; the presenter only displays them).
+"""Charts of a workshop room, made for the projector (pure Altair builders; pages only draw them).
 
-The room's pattern risks and the role groups' are drawn with :func:`dxcore.charts.radar`;
-here are the charts only a room has: how the answers spread per statement, where
-幹部 and 現場 disagree (a dumbbell per statement), and how the room answered the
-warm-up's myths.  Big fonts and the Okabe–Ito colours of :mod:`dxcore.charts`.
+Read from the back of a 会議室 at 1920×1080: every label, axis title and legend is
+:data:`ROOM` px (Vega draws them; nothing is shortened, names are given room instead),
+the numbers on the bars bigger still, Japanese font first and the Okabe–Ito colours of
+:mod:`dxcore.charts`.  One chart per screen (see :mod:`dxcore.present`): the room's risk by
+failure pattern, where 幹部 and 現場 see a pattern differently, and how the room answered
+one statement or one myth.
 """
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import altair as alt
 import pandas as pd
 
-from dxcore.charts import BIG, SERIES_COLOURS, style
+from dxcore.charts import BAND_COLOURS, FONT, SERIES_COLOURS, band_label
 from dxcore.content import Content, load
 from dxcore.i18n import pick, t
-from dxcore.scoring import Result
-from dxcore.workshop import SCALE, Room
+from dxcore.present import Answers, PatternGap, share
+from dxcore.scoring import BANDS, Result
+from dxcore.workshop import MythTally
 
-LABEL_CHARS = 30
+ROOM = 28  # px: chart labels, axis titles and legends (≥ 24 px reads from 10 m at 1920×1080)
+ROOM_NUMBERS = 34  # px: the figures written on the bars
+ROOM_LABELS = 1100  # px a label may take before Vega would cut it: never, on a 1920 px screen
+ROW = 84  # px per bar: thick enough to see, with room for the label
+GAP_ROW = 64  # px per dumbbell: the gap screen keeps room for its statement below
+INK = "#1A1A1A"  # text: black enough to read on a washed-out projector
 # 1 … 5 from "not at all" to "very well" (blue → vermillion), 「わからない」 grey
-SCALE_COLOURS = ("#0072B2", "#56B4E9", "#CCCCCC", "#E69F00", "#D55E00")
-UNKNOWN_COLOUR = "#888888"
+SCALE_COLOURS = ("#0072B2", "#56B4E9", "#BBBBBB", "#E69F00", "#D55E00")
+UNKNOWN_COLOUR = "#777777"
 MYTH_COLOURS = {"true": "#E69F00", "false": "#0072B2", "unknown": UNKNOWN_COLOUR}
+NO_BAND = "#BBBBBB"
 
 
-def short(text: str, limit: int = LABEL_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def room_style(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The projector's look: Japanese font first, :data:`ROOM` px dark text, labels never cut."""
+    text = {"labelFontSize": ROOM, "titleFontSize": ROOM, "labelLimit": ROOM_LABELS, "labelColor": INK,
+            "titleColor": INK}
+    return (chart.configure(font=FONT).configure_axis(**text, titleFontWeight="bold")
+            .configure_legend(**text, titleFontWeight="bold").configure_view(strokeWidth=0))
 
 
-def statement_label(content: Content, statement_id: str, lang: str) -> str:
-    q = content.question_index.get(statement_id)
-    if q is not None:
-        return f"{statement_id} {short(pick(q.text, lang))}"
-    myth = next(m for m in content.myths if m.id == statement_id)
-    return f"{statement_id} {short(pick(myth.statement, lang))}"
+def pattern_label(content: Content, pattern_id: str, lang: str) -> str:
+    """「P3 ベンダー任せで、ノウハウが庁内に残らない」: the id and the whole name."""
+    return f"{pattern_id} {pick(content.pattern_index[pattern_id].title, lang)}"
 
 
-def group_series(room: Room, lang: str) -> list[tuple[str, Result]]:
-    """(label, result) for the radar: the whole room, then each role group shown."""
-    series = [(t("workshop.chart.room", lang), room.result)] if room.result else []
-    return series + [(t(f"workshop.group.{g.id}", lang), g.result) for g in room.groups
-                     if g.shown and g.result is not None]
-
-
-def distribution(room: Room, lang: str = "ja", content: Content | None = None,
-                 statements: list[str] | None = None) -> alt.TopLevelMixin:
-    """Stacked 100% bars: for each statement, the share of the room choosing 1 … 5 or 「わからない」."""
+def room_risk(result: Result, lang: str = "ja", content: Content | None = None) -> alt.TopLevelMixin:
+    """The room's risk per failure pattern, highest first, with the patterns' names."""
     content = content or load()
-    wanted = set(statements) if statements is not None else None
-    names = [f"{o.value} {pick(o.label, lang)}" for o in content.scale] + [pick(content.unknown, lang)]
-    rows = []
-    for order, d in enumerate(room.distribution):
-        if wanted is not None and d.question_id not in wanted:
-            continue
-        label = statement_label(content, d.question_id, lang)
-        full = pick(content.question_index[d.question_id].text, lang)
-        for i, value in enumerate(SCALE):
-            rows.append({"statement": label, "text": full, "answer": names[i], "n": d.counts[value],
-                         "order": order, "stack": i})
-        rows.append({"statement": label, "text": full, "answer": names[-1], "n": d.unknown, "order": order,
-                     "stack": len(SCALE)})
-    df = pd.DataFrame(rows, columns=["statement", "text", "answer", "n", "order", "stack"])
-    n_rows = max(1, df["statement"].nunique())
-    chart = alt.Chart(df).mark_bar(height=26).encode(
-        x=alt.X("n:Q", stack="normalize", title=t("workshop.chart.share", lang),
-                  axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1])),
-        y=alt.Y("statement:N", title=None, sort=alt.EncodingSortField("order")),
-        color=alt.Color("answer:N", title=t("workshop.chart.answer", lang),
-                        scale=alt.Scale(domain=names, range=[*SCALE_COLOURS, UNKNOWN_COLOUR]),
-                        legend=alt.Legend(orient="bottom", columns=3)),
-        order=alt.Order("stack:Q"),
-        tooltip=[alt.Tooltip("text:N", title=t("workshop.chart.statement", lang)),
-                 alt.Tooltip("answer:N", title=t("workshop.chart.answer", lang)),
-                 alt.Tooltip("n:Q", title=t("workshop.chart.people", lang))],
+    ordered = sorted(result.patterns, key=lambda p: -1 if p.risk is None else -p.risk)
+    rows = [{"pattern": pattern_label(content, p.id, lang), "risk": p.risk or 0,
+             "figure": "—" if p.risk is None else f"{p.risk:.0f}", "band": band_label(p.band, lang)}
+            for p in ordered]
+    band_names = [band_label(b, lang) for b in BANDS] + [band_label(None, lang)]
+    y = alt.Y("pattern:N", title=None, sort=[r["pattern"] for r in rows], scale=alt.Scale(paddingInner=0.25))
+    bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
+        x=alt.X("risk:Q", title=t("projector.chart.risk", lang), scale=alt.Scale(domain=[0, 100]),
+                axis=alt.Axis(values=[0, 25, 50, 75, 100])),
+        y=y,
+        color=alt.Color("band:N", title=t("chart.band", lang),
+                        scale=alt.Scale(domain=band_names, range=[*(BAND_COLOURS[b] for b in BANDS), NO_BAND]),
+                        legend=alt.Legend(orient="top", symbolSize=500)),
     )
-    return style(chart.properties(height=n_rows * 40 + 20))
+    figures = alt.Chart(pd.DataFrame(rows)).mark_text(
+        align="left", dx=10, fontSize=ROOM_NUMBERS, fontWeight="bold", color=INK).encode(
+        x="risk:Q", y=y, text="figure:N")
+    return room_style(alt.layer(bars, figures).properties(height=len(rows) * ROW))
 
 
-def gaps(room: Room, lang: str = "ja", content: Content | None = None) -> alt.TopLevelMixin:
-    """Dumbbells: for the statements with the largest gap, 幹部's and 現場's mean answer."""
+def pattern_gap(gaps: Sequence[PatternGap], lang: str = "ja", content: Content | None = None) -> alt.TopLevelMixin:
+    """A dumbbell per failure pattern: the risk 幹部 see and the risk 現場 see, joined by a bar."""
     content = content or load()
     who = {"executive": t("workshop.group.executive", lang), "frontline": t("workshop.group.frontline", lang)}
-    rows, lines = [], []
-    for order, g in enumerate(room.gaps):
-        label = statement_label(content, g.question_id, lang)
-        full = pick(content.question_index[g.question_id].text, lang)
-        for gid, mean in (("executive", g.executive), ("frontline", g.frontline)):
-            rows.append({"statement": label, "text": full, "group": who[gid], "mean": mean, "order": order})
-        lines.append({"statement": label, "low": min(g.executive, g.frontline),
-                      "high": max(g.executive, g.frontline), "order": order, "difference": abs(g.difference)})
-    y = alt.Y("statement:N", title=None, sort=alt.EncodingSortField("order"))
-    x_scale = alt.Scale(domain=[min(SCALE), max(SCALE)])
-    rule = alt.Chart(pd.DataFrame(lines, columns=["statement", "low", "high", "order", "difference"])).mark_rule(
-        strokeWidth=6, color="#BBBBBB").encode(y=y, x=alt.X("low:Q", scale=x_scale), x2="high:Q")
-    dots = alt.Chart(pd.DataFrame(rows, columns=["statement", "text", "group", "mean", "order"])).mark_circle(
-        size=420, opacity=1).encode(
-        y=y,
-        x=alt.X("mean:Q", scale=x_scale, title=t("workshop.chart.mean", lang), axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("group:N", title=None,
-                        scale=alt.Scale(domain=list(who.values()), range=list(SERIES_COLOURS[1:3])),
-                        legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("text:N", title=t("workshop.chart.statement", lang)),
-                 alt.Tooltip("group:N", title=t("workshop.chart.group", lang)),
-                 alt.Tooltip("mean:Q", title=t("workshop.chart.mean", lang), format=".1f")],
-    )
-    return style(alt.layer(rule, dots).properties(height=max(1, len(room.gaps)) * 56 + 30))
+    labels = [pattern_label(content, g.pattern, lang) for g in gaps]
+    dots = [{"pattern": label, "group": who[gid], "risk": risk, "figure": f"{risk:.0f}"}
+            for label, g in zip(labels, gaps)
+            for gid, risk in (("executive", g.executive), ("frontline", g.frontline)) if risk is not None]
+    lines = [{"pattern": label, "low": min(g.executive, g.frontline), "high": max(g.executive, g.frontline)}
+             for label, g in zip(labels, gaps) if g.difference is not None]
+    y = alt.Y("pattern:N", title=None, sort=labels, scale=alt.Scale(type="point", padding=0.5))
+    x_scale = alt.Scale(domain=[0, 100])
+    rule = alt.Chart(pd.DataFrame(lines, columns=["pattern", "low", "high"])).mark_rule(
+        strokeWidth=10, color="#CCCCCC").encode(y=y, x=alt.X("low:Q", scale=x_scale), x2="high:Q")
+    colour = alt.Color("group:N", title=None, scale=alt.Scale(domain=list(who.values()),
+                                                              range=list(SERIES_COLOURS[1:3])),
+                       legend=alt.Legend(orient="top", symbolSize=700))
+    circles = alt.Chart(pd.DataFrame(dots, columns=["pattern", "group", "risk", "figure"])).mark_circle(
+        size=900, opacity=1).encode(
+        y=y, color=colour,
+        x=alt.X("risk:Q", scale=x_scale, title=t("projector.chart.risk", lang),
+                axis=alt.Axis(values=[0, 25, 50, 75, 100])))
+    return room_style(alt.layer(rule, circles).properties(height=max(1, len(gaps)) * GAP_ROW))
 
 
-def myths(room: Room, lang: str = "ja", content: Content | None = None) -> alt.TopLevelMixin:
-    """For each myth, how many said 「正しい」, 「誤り」 or 「わからない」."""
+def answer_bars(options: Sequence[tuple[str, int, str]], lang: str = "ja") -> alt.TopLevelMixin:
+    """One bar per answer (``options``: label, people, colour), with people and share written on it."""
+    total = sum(n for _, n, _ in options)
+    rows = [{"answer": label, "n": n, "figure": t("projector.chart.figure", lang, n=n, share=f"{share(n, total):.0f}")}
+            for label, n, _ in options]
+    most = max((n for _, n, _ in options), default=0)
+    y = alt.Y("answer:N", title=None, sort=[label for label, _, _ in options], scale=alt.Scale(paddingInner=0.2))
+    # the scale leaves a third of the width for the figures written after the longest bar
+    x = alt.X("n:Q", title=t("workshop.chart.people", lang), scale=alt.Scale(domain=[0, max(1, most) * 1.35]),
+              axis=alt.Axis(format="d", tickMinStep=1))
+    bars = alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
+        x=x, y=y, color=alt.Color("answer:N", legend=None, scale=alt.Scale(
+            domain=[label for label, _, _ in options], range=[colour for _, _, colour in options])))
+    figures = alt.Chart(pd.DataFrame(rows)).mark_text(
+        align="left", dx=10, fontSize=ROOM_NUMBERS, fontWeight="bold", color=INK).encode(
+        x="n:Q", y=y, text="figure:N")
+    return room_style(alt.layer(bars, figures).properties(height=len(rows) * ROW))
+
+
+def statement_options(answers: Answers, lang: str = "ja", content: Content | None = None
+                      ) -> list[tuple[str, int, str]]:
+    """The answers to a statement as :func:`answer_bars` draws them: 1 … 5, then 「わからない」."""
     content = content or load()
-    names = {"true": t("workshop.myth.true", lang), "false": t("workshop.myth.false", lang),
-             "unknown": pick(content.unknown, lang)}
-    rows = []
-    for order, m in enumerate(room.myths):
-        label = statement_label(content, m.id, lang)
-        for i, (kind, n) in enumerate((("true", m.true), ("false", m.false), ("unknown", m.unknown))):
-            rows.append({"statement": label, "answer": names[kind], "n": n, "order": order, "stack": i})
-    df = pd.DataFrame(rows, columns=["statement", "answer", "n", "order", "stack"])
-    most = max((m.responses for m in room.myths), default=0)
-    people_axis = alt.Axis(format="d", values=list(range(most + 1))) if most <= 10 else alt.Axis(format="d")
-    chart = alt.Chart(df).mark_bar(height=40).encode(
-        x=alt.X("n:Q", stack="zero", title=t("workshop.chart.people", lang), axis=people_axis),
-        y=alt.Y("statement:N", title=None, sort=alt.EncodingSortField("order")),
-        color=alt.Color("answer:N", title=t("workshop.chart.answer", lang),
-                        scale=alt.Scale(domain=list(names.values()), range=list(MYTH_COLOURS.values())),
-                        legend=alt.Legend(orient="bottom")),
-        order=alt.Order("stack:Q"),
-        tooltip=[alt.Tooltip("answer:N", title=t("workshop.chart.answer", lang)),
-                 alt.Tooltip("n:Q", title=t("workshop.chart.people", lang))],
-    )
-    text = alt.Chart(df[df["n"] > 0]).mark_text(fontSize=BIG + 2, fontWeight="bold", color="#FFFFFF",
-                                                dx=-14, align="right").encode(
-        x=alt.X("n:Q", stack="zero", axis=people_axis),
-        y=alt.Y("statement:N", sort=alt.EncodingSortField("order")),
-        detail="answer:N", order=alt.Order("stack:Q"), text="n:Q")
-    return style(alt.layer(chart, text).properties(height=len(room.myths) * 70 + 30))
+    scale = [(f"{o.value} {pick(o.label, lang)}", n, colour)
+             for o, n, colour in zip(content.scale, answers.counts, SCALE_COLOURS)]
+    return scale + [(pick(content.unknown, lang), answers.unknown, UNKNOWN_COLOUR)]
 
+
+def myth_options(tally: MythTally, lang: str = "ja", content: Content | None = None) -> list[tuple[str, int, str]]:
+    """A myth's answers as :func:`answer_bars` draws them: ○, ×, 「わからない」."""
+    content = content or load()
+    return [(t("workshop.myth.true", lang), tally.true, MYTH_COLOURS["true"]),
+            (t("workshop.myth.false", lang), tally.false, MYTH_COLOURS["false"]),
+            (pick(content.unknown, lang), tally.unknown, MYTH_COLOURS["unknown"])]

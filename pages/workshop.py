@@ -51,7 +51,7 @@ w = summary.workshop
 base = public_base("workshop")
 st.markdown(tr("workshop.admin.join_link"))
 st.code(ws.join_url(base, w.code) if base else ws.join_path(w.code), language=None)
-st.page_link("pages/present.py", label=tr("workshop.admin.to_presenter"))
+st.page_link("pages/facilitate.py", label=tr("projector.nav.open_facilitate"))
 
 if w.is_open:
     with st.container(border=True, key="ws_close_box"):

@@ -34,9 +34,9 @@ def prepare(db_url: str, title: str = "午後のDX研修"):
     return engine, w
 
 
-def metric(page, label: str):
-    return page.locator('[data-testid="stMetric"]').filter(has_text=label).locator(
-        '[data-testid="stMetricValue"]')
+def corner(page):
+    """The projector's corner: the join code and the live counts."""
+    return page.locator(".ws-corner")
 
 
 def answer_on_phone(phone, url: str, role: str, value: int) -> None:
@@ -65,8 +65,8 @@ def test_projector_follows_three_phones_without_reloading(page, phones, server, 
     wait_idle(page)
     expect(page.get_by_role("heading", name="午後のDX研修")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Page not found")).to_have_count(0)
-    assert page.url == f"{server.url}/present"
-    expect(page.get_by_text(w.code, exact=True)).to_be_visible()
+    assert page.url == f"{server.url}/present?workshop={w.code}"  # the projector names its workshop
+    expect(page.locator(".ws-code")).to_have_text(w.code)
     join_url = f"{server.url}/?ws={w.code}"
     expect(page.get_by_text(join_url, exact=True)).to_be_visible()  # from st.context.url
     expect(page.locator('[data-testid="stImage"] img')).to_be_visible()  # the QR code
@@ -82,11 +82,11 @@ def test_projector_follows_three_phones_without_reloading(page, phones, server, 
     expect(first.locator(f".st-key-wsq_{PULSE[0]}-ja")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("参加 1 人", exact=True)).to_be_visible(timeout=LIVE_WAIT_MS)  # no reload
 
-    page.locator(".st-key-ws_screen-ja").get_by_text("結果", exact=True).click()
-    wait_idle(page)
-    page.locator(f".st-key-ws_reveal_{w.code}").get_by_text("結果を会場に表示する").click()
+    page.keyboard.press("ArrowRight")  # the projector's keyboard: the room's risk by pattern
+    expect(page.get_by_role("heading", name="会場の失敗パターン別リスク")).to_be_visible(timeout=30_000)
+    page.keyboard.press("h")  # show the results to the room
     expect(page.get_by_text("まだ回答がありません")).to_be_visible(timeout=30_000)
-    expect(metric(page, "回答")).to_have_text("0")
+    expect(corner(page)).to_contain_text("回答済み 0 人")
 
     label = f"{PEOPLE[0][1]} {pick(C.scale[PEOPLE[0][1] - 1].label, 'ja')}"
     for q in PULSE:
@@ -95,10 +95,9 @@ def test_projector_follows_three_phones_without_reloading(page, phones, server, 
     first.locator(".st-key-ws_submit button").click()
     expect(first.get_by_text("回答を受け付けました")).to_be_visible(timeout=30_000)
 
-    expect(metric(page, "回答")).to_have_text("1", timeout=LIVE_WAIT_MS)
-    distribution = page.locator(".st-key-ws_distribution")
-    expect(distribution.locator("canvas, svg").first).to_be_visible(timeout=LIVE_WAIT_MS)
-    expect(page.locator(".st-key-ws_radar canvas, .st-key-ws_radar svg").first).to_be_visible()
+    expect(corner(page)).to_contain_text("回答済み 1 人", timeout=LIVE_WAIT_MS)
+    distribution = page.locator(".st-key-present_risk")  # the room's risk, drawn again as answers come
+    expect(distribution.locator("svg.marks").first).to_be_visible(timeout=LIVE_WAIT_MS)
     wait_idle(page)
     before = distribution.screenshot()
 
@@ -107,14 +106,14 @@ def test_projector_follows_three_phones_without_reloading(page, phones, server, 
         answer_on_phone(phone, join_url, role, value)
         phone.screenshot(path=str(artifacts / f"workshop-phone-{value}.png"), full_page=True)
 
-    expect(metric(page, "回答")).to_have_text("3", timeout=LIVE_WAIT_MS)
-    expect(metric(page, "参加")).to_have_text("3")
+    expect(corner(page)).to_contain_text("回答済み 3 人 / 参加 3 人", timeout=LIVE_WAIT_MS)
     # the distribution now shows three people's answers, drawn again in place
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running/)")
-    expect(distribution.locator("canvas, svg").first).to_be_visible()
-    assert distribution.screenshot() != before, "the answer distribution did not change on the projector"
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
+    expect(distribution.locator("svg.marks").first).to_be_visible()
+    assert distribution.screenshot() != before, "the room's risk did not change on the projector"
     page.screenshot(path=str(artifacts / "workshop-projector-results.png"), full_page=True)
 
     assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=3, answered=3)
