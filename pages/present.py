@@ -11,7 +11,7 @@ from dxcore import charts_workshop as wcharts
 from dxcore import workshop as ws
 from dxcore.errors import DxError
 from dxcore.store import repo_workshop as wrepo
-from ui.common import content, current_org, engine, lang, require_org, show_error, tr, tx
+from ui.common import content, current_org, engine, lang, md, require_org, show_error, tr, tx
 from ui.gate import through_app
 from ui.present import REFRESH_S, big, live_or_error, presenter_look
 from ui.workshop import choose_workshop, public_base, remembered
@@ -37,7 +37,7 @@ if summary is None:
     st.page_link("pages/workshop.py", label=tr("workshop.present.back"))
     st.stop()
 w = summary.workshop
-head.title(w.title)
+head.title(md(w.title))
 
 screens = {s: tr(f"workshop.present.screen_{s}")
            for s in ["join", "question", "results"] + (["consensus"] if w.saves_diagnosis else [])}

@@ -116,6 +116,27 @@ def orgs() -> list[repo.Org]:
     return repo.list_orgs(engine())
 
 
+def valid_option(value: object, options: Sequence, default=None):
+    """``value`` if it is one of ``options``, else ``default``.  A widget's value comes from the
+    browser, and a client can send one that is not an option; so can a stale session value."""
+    try:
+        return value if value in options else default
+    except TypeError:  # an unhashable or incomparable value: not an option either
+        return default
+
+
+def option_index(options: Sequence, value: object, default: int | None = None) -> int | None:
+    """The position of ``value`` in ``options`` for a widget's ``index=``, or ``default`` when
+    it is not an option (instead of ``options.index(value)``, which raises)."""
+    for i, option in enumerate(options):
+        try:
+            if option == value:
+                return i
+        except TypeError:
+            continue
+    return default
+
+
 def org_in_url(org: repo.Org) -> str:
     return org.lg_code or str(org.id)
 
@@ -218,7 +239,8 @@ def load_demo_org() -> repo.Org:
 def language_switch() -> None:
     """The language radio: in the sidebar, and on the participants' join page (no sidebar there).
     The choice goes into the URL (``?lang=en``), so that a reload keeps it."""
-    st.session_state.setdefault(LANG_KEY, DEFAULT_LANG)
+    if st.session_state.get(LANG_KEY) not in LANGS:  # none yet, or a forged value: not an option
+        st.session_state[LANG_KEY] = DEFAULT_LANG
     st.radio(t("sidebar.language", lang()), LANGS, key=LANG_KEY, horizontal=True,
              format_func=lambda code: t(f"lang.{code}", code), on_change=_lang_to_url)
 
@@ -234,11 +256,17 @@ def sidebar() -> repo.Org | None:
             names = {o.id: o.name + (f"({tr('sidebar.demo_badge')})" if o.is_demo else "") for o in all_orgs}
             # the page may have switched organisation (register, demo): show that one
             st.session_state["org_select"] = org.id
-            st.selectbox(tr("sidebar.organisation"), ids, format_func=names.get, key="org_select",
-                         on_change=lambda: select_org(st.session_state["org_select"]))
+            st.selectbox(tr("sidebar.organisation"), ids, format_func=lambda i: names.get(i, str(i)),
+                         key="org_select", on_change=_org_chosen, args=(ids,))
             if org.is_demo:
                 st.caption(tr("sidebar.demo_notice"))
         return org
+
+
+def _org_chosen(ids: list[int]) -> None:
+    chosen = valid_option(st.session_state.get("org_select"), ids)
+    if chosen is not None:  # a value that is no organisation's changes nothing
+        select_org(chosen)
 
 
 def require_org() -> repo.Org:
