@@ -53,6 +53,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_url = db_url
         env = {**os.environ, "DX_DATABASE_URL": db_url, **(extra_env or {})}
+        self.log_path = log
         self.log = log.open("w")
         self.proc = subprocess.Popen(
             [sys.executable, *(launcher or ["-m", "streamlit"]), "run", str(ROOT / "app.py"), "--server.port", str(self.port),
