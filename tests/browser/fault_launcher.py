@@ -7,8 +7,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from dxcore import history  # noqa: E402
 from streamlit.web import cli  # noqa: E402
+
+from dxcore import history  # noqa: E402
 
 
 def broken(*args, **kwargs):
