@@ -15,13 +15,11 @@ from dxcore.store import engine as engine_mod
 from dxcore.store import repo, repo_plan
 from dxcore.store import repo_workshop as wrepo
 from dxcore.text import WORD_JOINER
+from tests.injections import ALL, INJECTIONS
 
 from .conftest import ROOT, Server, wait_idle
 
 pytestmark = pytest.mark.browser
-INJECTIONS = ["# H", "[x](http://evil)", "![x](http://evil/x.png)", "http://evil.example", "www.evil.example",
-              "<img src=http://evil/y.png>", "**b**", "$x$", ":red[x]", ":material/home:", "a@evil.example"]
-ALL = " ".join(INJECTIONS)
 
 
 def shown_text(page) -> str:

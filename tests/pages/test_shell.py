@@ -14,13 +14,11 @@ from streamlit.testing.v1 import AppTest
 from dxcore.store import repo, repo_auth, repo_kpi, repo_plan
 from dxcore.store import repo_workshop as wrepo
 from dxcore.text import escape_md
+from tests.injections import ALL, INJECTIONS
 from tests.pages.apptest import app, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py"))
-INJECTIONS = ["# H", "[x](http://evil)", "![x](http://evil/x.png)", "http://evil.example", "www.evil.example",
-              "<img src=http://evil/y.png>", "**b**", "$x$", ":red[x]", ":material/home:", "a@evil.example"]
-ALL = " ".join(INJECTIONS)  # 155 characters: fits a name, a title, a plan item
 
 
 MARKDOWN_OPTIONS = ("radio", "button_group")  # (a selectbox's options are plain text)
