@@ -78,8 +78,34 @@ def page_head(title: str | None) -> None:
     st.set_page_config(page_title=tr("shell.page.title", page=title, app=app) if title else app)
     st.html(f"<style>{CSS.read_text(encoding='utf-8')}</style>")
     with st.container(key="dx-page-lang"):  # hidden by the CSS; the script still runs
-        st.html(f"<script>document.documentElement.lang = {lang()!r};</script>",
+        st.html(f"<script>document.documentElement.lang = {lang()!r};\n{KEEP_PARAMS_JS}</script>",
                 unsafe_allow_javascript=True)
+
+
+# Links between pages (the sidebar's and st.page_link's) carry the URL's organisation and
+# language, so that a link opened in a new tab or copied opens the same organisation.  The
+# hrefs are completed just before the browser can use them (pointer down, focus, menu).
+KEEP_PARAMS_JS = """if (!window.dxKeepParams) {
+  window.dxKeepParams = true;
+  const keep = (event) => {
+    const a = event.target && event.target.closest && event.target.closest(
+      'a[data-testid="stSidebarNavLink"], a[data-testid="stPageLink-NavLink"]');
+    if (!a || a.origin !== window.location.origin) return;
+    const here = new URLSearchParams(window.location.search);
+    const url = new URL(a.href);
+    let changed = false;
+    for (const name of ["org", "lang"]) {
+      if (here.has(name) && url.searchParams.get(name) !== here.get(name)) {
+        url.searchParams.set(name, here.get(name));
+        changed = true;
+      }
+    }
+    if (changed) a.setAttribute("href", url.toString());
+  };
+  for (const type of ["pointerdown", "mousedown", "focusin", "contextmenu"]) {
+    document.addEventListener(type, keep, true);
+  }
+}"""
 
 
 def served_on_network() -> str | None:

@@ -135,6 +135,16 @@ def test_reload_bookmark_and_two_tabs_keep_organisation_and_language(browser, pa
     expect(page.locator(".st-key-dx-active-org")).to_contain_text("千代田区")
     assert chiyoda.lg_code in _href(page)
     other.screenshot(path=str(artifacts / "shell-second-tab.png"), full_page=True)
+    # a link opened in a new tab (middle click, "open in new tab") keeps them too
+    link = page.locator('a[data-testid="stSidebarNavLink"]', has_text="KPI dashboard")
+    link.dispatch_event("pointerdown")
+    href = link.get_attribute("href")
+    assert "org=131016" in href and "lang=en" in href
+    third = page.context.new_page()
+    third.goto(href)
+    wait_idle(third)
+    expect(third.locator(".st-key-dx-active-org")).to_contain_text("千代田区")
+    expect(third.get_by_role("heading", name="KPI dashboard")).to_be_visible()
 
 
 def test_each_page_has_its_own_tab_title_and_page_language(page, server):
