@@ -254,6 +254,18 @@ def test_serving_on_the_lan_without_a_password_warns_on_every_admin_page(engine,
     assert not any("DX_ADMIN_PASSWORD" in w.value for w in at.warning)
 
 
+def test_the_lan_warning_is_logged_once_per_server(engine, on_the_lan, monkeypatch, caplog):
+    import ui.frame
+
+    monkeypatch.setattr(ui.frame, "_warned_lan", ui.frame.threading.Event())
+    with caplog.at_level(logging.WARNING, logger="dxnavi"):
+        at = app()
+        at.run()
+        app()
+    lines = [r.getMessage() for r in caplog.records if "without DX_ADMIN_PASSWORD" in r.getMessage()]
+    assert len(lines) == 1 and "0.0.0.0" in lines[0]
+
+
 def test_on_this_machine_only_there_is_no_lan_warning(engine):
     assert st_config.get_option("server.address") == "localhost"  # .streamlit/config.toml
     at = app()
