@@ -21,6 +21,7 @@ from dxcore.content import Content, Texts, load
 from dxcore.errors import DxError
 from dxcore.i18n import pick, t
 from dxcore.periods import to_local
+from dxcore.text import refuse_invisible
 
 if TYPE_CHECKING:
     from dxcore.store.repo import DiagnosisRecord
@@ -121,7 +122,7 @@ def clean_text(value, limit: int, error: str, normalise: bool = False) -> str | 
         return None
     if len(text) > limit:
         raise DxError(error, max=limit, length=len(text))
-    return text
+    return refuse_invisible(text, multiline=limit == NOTE_MAX)
 
 
 def clean_changes(changes: Mapping[str, object], today: date) -> dict[str, object]:

@@ -29,6 +29,7 @@ from typing import Mapping, Sequence
 from dxcore.content import Content, load
 from dxcore.errors import DxError
 from dxcore.scoring import SCALE_MAX, SCALE_MIN, Result, score
+from dxcore.text import refuse_invisible
 
 SETS = ("pulse", "full", "myths")
 DIAGNOSIS_SETS = ("pulse", "full")  # the sets a closed workshop saves as a diagnosis
@@ -128,7 +129,7 @@ def validate_title(title: object) -> str:
         raise DxError("workshop.error.title_required")
     if len(text) > TITLE_MAX:
         raise DxError("workshop.error.title_too_long", max=TITLE_MAX)
-    return text
+    return refuse_invisible(text)
 
 
 def validate_limit(limit: object) -> int | None:

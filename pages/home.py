@@ -6,7 +6,7 @@ from dxcore import history
 from dxcore.advice import advise
 from dxcore.periods import format_datetime
 from dxcore.store import repo
-from ui.common import content, current_org, engine, flash, lang, role_name, tr, tx
+from ui.common import content, current_org, engine, flash, lang, md, role_name, tr, tx
 from ui.gate import through_app
 from ui.org_form import demo_button, register_form
 from ui.plan_ui import overdue_panel
@@ -30,7 +30,7 @@ if org is None:
         demo_button()
     st.stop()
 
-st.header(org.name)
+st.header(md(org.name))
 past = history.entries(repo.list_diagnoses(engine(), org.id))
 now = history.standing(past)
 if now is None:

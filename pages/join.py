@@ -8,7 +8,7 @@ import streamlit as st
 from dxcore import workshop as ws
 from dxcore.errors import DxError
 from dxcore.store import repo_workshop as wrepo
-from ui.common import content, engine, language_switch, show_error, tr, tx, wkey
+from ui.common import content, engine, language_switch, md, show_error, tr, tx, wkey
 from ui.gate import JOIN_PARAM, through_app
 from ui.workshop import keep_token_in_url, participant_look, participant_state, participant_token
 
@@ -51,7 +51,7 @@ except DxError as e:
         st.switch_page("pages/join.py")
     st.stop()
 
-st.markdown(f"### {w.title}")
+st.markdown(f"### {md(w.title)}")
 state = participant_state(w.code, UNKNOWN)
 token = participant_token()
 

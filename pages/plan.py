@@ -15,7 +15,7 @@ from dxcore.errors import DxError
 from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo_plan
-from ui.common import content, engine, flash_later, lang, md, org_page, role_name, show_error, tr, tx, wkey
+from ui.common import content, engine, error_md, flash_later, lang, md, org_page, role_name, show_error, tr, tx, wkey
 from ui.gate import through_app
 from ui.plan_ui import kpi_link, overdue_lines
 
@@ -31,7 +31,7 @@ def save(org_id: int, item: plan.PlanItem, changes: dict) -> bool:
         repo_plan.update_item(engine(), org_id, item.id, changes, role=st.session_state.get(ROLE),
                               expected=item.fields())
     except DxError as e:
-        st.session_state[ERROR] = e.message(lang())
+        st.session_state[ERROR] = error_md(e)
         return False
     return True
 

@@ -18,6 +18,7 @@ from dxcore import lgcode
 from dxcore.content import QUESTION_SETS, load
 from dxcore.errors import DxError
 from dxcore.store.models import Diagnosis, DiagnosisAnswer, Organization, utcnow
+from dxcore.text import refuse_invisible
 
 MODES = ("self", "workshop")
 NAME_MAX = 200
@@ -58,6 +59,7 @@ def create_org(engine: Engine, name: str, lg_code: str | None = None, prefecture
         raise DxError("org.error.name_required")
     if len(name) > NAME_MAX:
         raise DxError("org.error.name_too_long", max=NAME_MAX)
+    refuse_invisible(name)  # "試験町" and "試験\u200b町" would look like one organisation
     code = lgcode.validate(lg_code) if lg_code and lg_code.strip() else None
     pref = None
     if prefecture and prefecture.strip():
@@ -68,7 +70,9 @@ def create_org(engine: Engine, name: str, lg_code: str | None = None, prefecture
     if code:
         from_code = lgcode.prefecture_of(code).code
         if pref and pref != from_code:
-            raise DxError("org.error.prefecture_mismatch", code=code, prefecture=prefecture)
+            chosen, actual = lgcode.prefecture_of(pref + "0000"), lgcode.prefecture_of(code)
+            raise DxError("org.error.prefecture_mismatch", code=code, prefecture=chosen.name["ja"],
+                          actual=actual.name["ja"])
         pref = from_code
     row = {"name": name, "lg_code": code, "prefecture": pref, "is_demo": is_demo, "created_at": utcnow()}
     try:

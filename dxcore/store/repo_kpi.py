@@ -32,6 +32,7 @@ from dxcore.exports import FORMULA_STARTS
 from dxcore.sheets import Parsed, Problem
 from dxcore.store.models import Organization, utcnow
 from dxcore.store.models_kpi import KpiChange, KpiCustom, KpiSettings, KpiTarget, KpiUpload, KpiValue
+from dxcore.text import refuse_invisible
 
 CELL = ["month", "department", "process", "measure"]
 CHUNK = 20_000
@@ -407,6 +408,7 @@ def add_custom_kpi(engine: Engine, org_id: int, name: str, unit: str, direction:
         raise DxError("kpi.error.custom_name_required")
     if len(name) > CUSTOM_NAME_MAX or len(unit) > CUSTOM_UNIT_MAX:
         raise DxError("kpi.error.custom_too_long", name_max=CUSTOM_NAME_MAX, unit_max=CUSTOM_UNIT_MAX)
+    refuse_invisible(name), refuse_invisible(unit)
     if name.startswith(FORMULA_STARTS):  # it becomes a template header: never a formula
         raise DxError("kpi.error.custom_formula", name=name)
     if direction not in kpi.DIRECTIONS or aggregate not in kpi.CUSTOM_AGGREGATES:

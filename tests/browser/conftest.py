@@ -46,13 +46,17 @@ def chromium_path() -> str:
 
 
 class Server:
-    def __init__(self, db_url: str, log: Path, extra_env: dict | None = None):
+    def __init__(self, db_url: str, log: Path, extra_env: dict | None = None, launcher: list[str] | None = None):
+        """``launcher``: what runs ``streamlit run …`` (default ``-m streamlit``; a test may use a
+        script that first injects a fault into the server process)."""
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.db_url = db_url
         env = {**os.environ, "DX_DATABASE_URL": db_url, **(extra_env or {})}
+        self.log_path = log
         self.log = log.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
+            [sys.executable, *(launcher or ["-m", "streamlit"]), "run", str(ROOT / "app.py"), "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from dxcore.text import shown_as
+
 ROOT = Path(__file__).resolve().parents[2]
 TEXT_KINDS = ("title", "header", "subheader", "markdown", "caption", "info", "success", "error", "warning")
 
@@ -21,5 +23,6 @@ def app(**query) -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    """Every piece of text on the screen, one per line."""
-    return "\n".join(str(e.value) for kind in TEXT_KINDS for e in getattr(at, kind))
+    """Every piece of text on the screen, one per line, as it reads (user text that
+    ``ui.common.md`` escaped shows without its backslashes)."""
+    return "\n".join(shown_as(str(e.value)) for kind in TEXT_KINDS for e in getattr(at, kind))

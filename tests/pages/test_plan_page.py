@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from dxcore import demo, plan
 from dxcore.content import load
 from dxcore.store import annotations, repo, repo_plan
+from dxcore.text import escape_md
 from tests.pages.apptest import texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,6 +215,6 @@ def test_user_text_is_shown_as_written_not_as_markup(engine, org):
     repo_plan.update_item(engine, org.id, "S2-C1", {"owner": "_企画課_", "due": "2020-01-01"})
     at = open_plan()
     shown = [str(m.value) for m in at.get("markdown")]
-    assert any(r"\*\*至急\*\* \[資料\]\(http\://x\) \:red\[赤字\]" in s for s in shown)
-    assert any(r"\_企画課\_" in s for s in shown)  # in the overdue list and under the item
+    assert any(escape_md("**至急** [資料](http://x) :red[赤字]") in s for s in shown)
+    assert any(escape_md("_企画課_") in s for s in shown)  # in the overdue list and under the item
     assert not any("**至急**" in s for s in shown)
