@@ -1,13 +1,13 @@
 """workshop_screen: the screen the projector shows, per workshop (the facilitator moves it)
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
