@@ -69,7 +69,7 @@ def main() -> None:
         page_head(page.title)
         run_page(page)
         return
-    page = st.navigation(sections, position="hidden" if locked() else "sidebar")
+    page = st.navigation(sections, position="hidden" if locked() else "sidebar", expanded=True)
     page_head(page.title)
     lan_warning(password_set=admin_password() is not None)
     require_admin()  # DX_ADMIN_PASSWORD set: the password first
