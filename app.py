@@ -7,6 +7,12 @@ from ui.gate import is_participant_page, joining, locked, page_asked_for, requir
 
 st.set_page_config(page_title=tr("app.title"), layout="wide", initial_sidebar_state="expanded")
 
+join = st.Page("pages/join.py", title=tr("workshop.nav.join"), url_path="join")
+asked_for = page_asked_for()  # a run that skipped app.py was for this page (see ui.gate)
+if joining():  # a participant's link (?ws=CODE): the join page alone, whatever the path; nothing else is built
+    run_page(st.navigation([join], position="hidden"))
+    st.stop()
+
 home = [
     st.Page("pages/home.py", title=tr("nav.home"), default=True),
 ]
@@ -26,13 +32,9 @@ kpis = [
 workshop = [
     st.Page("pages/workshop.py", title=tr("workshop.nav.admin"), url_path="workshop"),
     st.Page("pages/present.py", title=tr("workshop.nav.present"), url_path="present"),
-    st.Page("pages/join.py", title=tr("workshop.nav.join"), url_path="join"),
+    join,
 ]
 
-asked_for = page_asked_for()  # a run that skipped app.py was for this page (see ui.gate)
-if joining():  # a participant's link (?ws=CODE): the join page alone, whatever the path
-    run_page(st.navigation([workshop[2]], position="hidden"))
-    st.stop()
 page = st.navigation({
     "": home,
     tr("nav.section_diagnosis"): diagnosis,

@@ -90,6 +90,8 @@ class WorkshopRecord:
     created_at: datetime
     closed_at: datetime | None
     diagnosis_id: int | None
+    pin: str | None = None  # the room PIN new participants must type (shown on the projector only)
+    joins_open: bool = True  # False: the facilitator stopped new joins; those in may still answer
 
     @property
     def is_open(self) -> bool:
@@ -155,10 +157,28 @@ class Closed:
     source: str | None  # "aggregate" | "consensus" | None (nothing saved)
 
 
+@dataclass(frozen=True)
+class Admission:
+    """What a newcomer through the join page brings: the PIN they typed.  With it, a new
+    participant is let in only while joins are open and with the room's PIN (if it has
+    one); without it (the CLI's paper forms, the demo) the facilitator is the one adding."""
+    pin: str | None = None
+
+
 def _record(row) -> WorkshopRecord:
     return WorkshopRecord(row.id, row.code, row.org_id, row.title, row.question_set, row.max_participants,
                           bool(row.revealed), row.consensus_size, row.created_at, row.closed_at,
-                          row.diagnosis_id)
+                          row.diagnosis_id, row.pin, bool(row.joins_open))
+
+
+def _admit(row, admission: Admission | None) -> None:
+    """Refuse a new participant the room's door does not let in (DxError; nothing stored)."""
+    if admission is None:
+        return
+    if not row.joins_open:
+        raise DxError("room.error.joins_closed")
+    if row.pin and ws.normalise_pin(admission.pin) != row.pin:
+        raise DxError("room.error.wrong_pin" if admission.pin else "room.error.need_pin")
 
 
 # transactions ----------------------------------------------------------------------
@@ -395,6 +415,31 @@ def set_revealed(engine: Engine, code: str, revealed: bool) -> WorkshopRecord:
     return require_workshop(engine, code)
 
 
+def set_joins_open(engine: Engine, code: str, joins_open: bool) -> WorkshopRecord:
+    """Let new participants join, or stop them once the room is in (those in may still answer)."""
+    code = ws.validate_code(code)
+
+    def job(conn: Connection) -> None:
+        row = _require_open_row(conn, code)
+        conn.execute(update(_W).where(_W.c.id == row.id).values(joins_open=bool(joins_open)))
+
+    _write(engine, job)
+    return require_workshop(engine, code)
+
+
+def set_pin(engine: Engine, code: str, required: bool) -> WorkshopRecord:
+    """Ask newcomers for a fresh room PIN (shown on the projector only), or stop asking."""
+    code = ws.validate_code(code)
+    pin = ws.new_pin() if required else None
+
+    def job(conn: Connection) -> None:
+        row = _require_open_row(conn, code)
+        conn.execute(update(_W).where(_W.c.id == row.id).values(pin=pin))
+
+    _write(engine, job)
+    return require_workshop(engine, code)
+
+
 # participants ----------------------------------------------------------------------
 
 def _check_token(token: str) -> str:
@@ -412,7 +457,8 @@ def _participant_upsert(dialect: str, answered: bool, returning: bool = True):
     return stmt.returning(_P.c.id) if returning else stmt
 
 
-def _participant(conn: Connection, row, token: str, role: str, answered: bool) -> tuple[int, bool]:
+def _participant(conn: Connection, row, token: str, role: str, answered: bool,
+                 admission: Admission | None = None) -> tuple[int, bool]:
     """(participant id, was new): the token's participant, created if the limit allows.
 
     The found participant's row stays locked (PostgreSQL) until commit, so one participant's
@@ -427,6 +473,7 @@ def _participant(conn: Connection, row, token: str, role: str, answered: bool) -
         else:
             conn.execute(_TOUCH_PARTICIPANT, {"b_pid": found.id, "b_role": role})
         return found.id, False
+    _admit(row, admission)
     if row.max_participants is not None:
         if conn.execute(_JOINED, {"b_wid": row.id}).scalar_one() >= row.max_participants:
             raise DxError("workshop.error.full", limit=row.max_participants)
@@ -436,27 +483,30 @@ def _participant(conn: Connection, row, token: str, role: str, answered: bool) -
     return new_id, True
 
 
-def join(engine: Engine, code: str, token: str, role: str) -> Joined:
-    """A participant joins (or changes role): counted on the join screen from now on."""
+def join(engine: Engine, code: str, token: str, role: str, admission: Admission | None = None) -> Joined:
+    """A participant joins (or changes role): counted on the join screen from now on.
+    A newcomer with an ``admission`` (the join page) needs open joins and the room's PIN."""
     code, role, token = ws.validate_code(code), ws.validate_role(role), _check_token(token)
 
     def job(conn: Connection) -> Joined:
         row = _require_open_row(conn, code)
-        pid, new = _participant(conn, row, token, role, answered=False)
+        pid, new = _participant(conn, row, token, role, answered=False, admission=admission)
         return Joined(_record(row), pid, role, new)
 
     return _write(engine, job)
 
 
-def submit(engine: Engine, code: str, token: str, role: str, answers: Mapping) -> Submitted:
+def submit(engine: Engine, code: str, token: str, role: str, answers: Mapping,
+           admission: Admission | None = None) -> Submitted:
     """Record a participant's answers, replacing any they gave before.
 
-    The participant is created if they had not joined yet (the CLI's paper forms).
-    Bad answers, an unknown or closed code or a full workshop raise DxError and
-    change nothing.
+    The participant is created if they had not joined yet (a phone that sends everything
+    at once, the CLI's paper forms); a newcomer with an ``admission`` needs open joins and
+    the room's PIN.  Bad answers, an unknown or closed code, a full workshop or a closed
+    door raise DxError and change nothing.
     """
     code, role, token = ws.validate_code(code), ws.validate_role(role), _check_token(token)
-    return _write(engine, _Submit(code, token, role, answers))
+    return _write(engine, _Submit(code, token, role, answers, admission))
 
 
 @dataclass(frozen=True)
@@ -467,11 +517,12 @@ class _Submit:
     token: str
     role: str
     answers: Mapping
+    admission: Admission | None = None
 
     def __call__(self, conn: Connection) -> Submitted:
         row = _require_open_row(conn, self.code)
         clean = ws.validate_answers(row.question_set, self.answers)
-        pid, _ = _participant(conn, row, self.token, self.role, answered=True)
+        pid, _ = _participant(conn, row, self.token, self.role, answered=True, admission=self.admission)
         # always: a participant who came in through the upsert may have answered a moment ago
         replaced = conn.execute(_DROP_ANSWERS, {"b_pid": pid}).rowcount > 0
         conn.execute(_ADD_ANSWERS, [{"participant_id": pid, "question_id": q, "value": v}
@@ -493,6 +544,8 @@ class _Submit:
                                      for j in jobs if j.token in found])
         new = [j for j in jobs if j.token not in found]
         if new:
+            for j in new:
+                _admit(row, j.admission)
             if row.max_participants is not None and (
                     conn.execute(_JOINED, {"b_wid": row.id}).scalar_one() + len(new) > row.max_participants):
                 raise DxError("workshop.error.full", limit=row.max_participants)
