@@ -18,7 +18,8 @@ Reported (figures from one run; with ``--runs K`` the range over K runs):
   (read from what the projector session renders);
 
 and, measured the same way in the same run, the same client against a bare Streamlit app
-(one radio, one button, the same number of reruns per participant), with the ratios.
+(one radio, one button, the same number of reruns per participant, the same server settings:
+a copy of .streamlit/config.toml), with the ratios.
 ``--startup`` also compares start-up to a healthy server with a hello-world app.
 ``--workers N`` runs the room behind nginx with 1 and with N app processes (deploy/workers.py)
 and prints the gain.  Timings depend on what else runs on the machine: compare ratios
@@ -380,6 +381,7 @@ class Result:
     answers_stored: int = 0
     projector_final_after_s: float | None = None
     wall_s: float = 0.0
+    client_cpu_s: float = 0.0
 
 
 def summarise(label: str, people: list[Participant], cpu: float, memory: tuple[float, float],
@@ -438,17 +440,28 @@ async def _bare_room(base: str, n: int, reruns: int, think: float, seed: int):
     return people, time.monotonic() - started
 
 
+CLIENT_CPU: dict[str, float] = {}  # the simulated phones' own CPU seconds, by label
 PROFILE: Path | None = None  # --profile: py-spy samples the server(s) while the room answers
 
 
-def measure(label: str, base: str, procs: list[Proc], coro_factory):
+async def warm_up(base: str, paths: list[tuple[str, str]]) -> None:
+    """Open each page once before measuring, as the facilitator does before the room arrives
+    (the server's first run imports the app's modules and opens the database)."""
+    for path, query in paths:
+        async with Session(base, path=path, query=query) as s:
+            await s.rerun()
+
+
+def measure(label: str, base: str, procs: list[Proc], coro_factory, warm: list[tuple[str, str]] = ()):
+    asyncio.run(warm_up(base, list(warm)))
     spies = [] if PROFILE is None else [subprocess.Popen(
         [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(p.pid), "--format", "raw",
-         "--rate", "50", "--output", f"{PROFILE}.{label}.{p.pid}.txt"],
+         "--rate", "250", "--gil", "--output", f"{PROFILE}.{label}.{p.pid}.txt"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for p in procs]
-    cpu0 = sum(p.cpu() for p in procs)
+    cpu0, client0 = sum(p.cpu() for p in procs), time.process_time()
     result = asyncio.run(coro_factory())
     cpu = sum(p.cpu() for p in procs) - cpu0
+    CLIENT_CPU[label] = time.process_time() - client0
     for spy in spies:
         spy.send_signal(signal.SIGINT)
         spy.wait(timeout=60)
@@ -474,37 +487,48 @@ def run_app(n: int, question_set: str, think: float, seed: int = 1, options: lis
             servers, base, procs = server, server.url, [server.stats]
         try:
             (people, wall, final_after), cpu, memory = measure(
-                "app", base, procs, lambda: _room(base, code, n, think, seed, projector))
+                "app", base, procs, lambda: _room(base, code, n, think, seed, projector),
+                warm=[("present", ""), ("", f"ws={code}")])
         finally:
             servers.stop()
         stored, _ = stored_answers(db_url, code)
     result = summarise(f"app ({question_set}, {workers} worker{'s' if workers > 1 else ''})", people, cpu, memory,
                        wall)
+    result.client_cpu_s = CLIENT_CPU["app"]
     result.answers_sent = sum(p.answers_sent for p in people if p.acked)
     result.answers_stored = stored
     result.projector_final_after_s = final_after
     return result
 
 
+def app_dir(tmp: str, name: str, source: str) -> Path:
+    """A one-file app in ``tmp`` with the app's own .streamlit/config.toml: the same server settings."""
+    (Path(tmp) / ".streamlit").mkdir(exist_ok=True)
+    (Path(tmp) / ".streamlit" / "config.toml").write_text((ROOT / ".streamlit" / "config.toml").read_text())
+    script = Path(tmp) / name
+    script.write_text(source)
+    return script
+
+
 def run_bare(n: int, reruns: int, think: float, seed: int = 1, options: list[str] = ()) -> Result:
     with tempfile.TemporaryDirectory(prefix="dx-bare-") as tmp:
-        script = Path(tmp) / "bare_app.py"
-        script.write_text(BARE_APP)
+        script = app_dir(tmp, "bare_app.py", BARE_APP)
         server = Server(script, options=options, cwd=Path(tmp))
         try:
             (people, wall), cpu, memory = measure("bare", server.url, [server.stats],
-                                                  lambda: _bare_room(server.url, n, reruns, think, seed))
+                                                  lambda: _bare_room(server.url, n, reruns, think, seed), warm=[("", "")])
         finally:
             server.stop()
-    return summarise("bare Streamlit app", people, cpu, memory, wall)
+    result = summarise("bare Streamlit app", people, cpu, memory, wall)
+    result.client_cpu_s = CLIENT_CPU["bare"]
+    return result
 
 
 def startup(rounds: int = 3) -> dict:
     """Spawn → healthy, and spawn → the first page drawn, for the app (fresh database) and hello-world."""
     times: dict[str, list[float]] = {"app": [], "hello": [], "app_first_page": [], "hello_first_page": []}
     with tempfile.TemporaryDirectory(prefix="dx-start-") as tmp:
-        hello = Path(tmp) / "hello.py"
-        hello.write_text(HELLO_APP)
+        hello = app_dir(tmp, "hello.py", HELLO_APP)
         for i in range(rounds):
             for name, script, env in (("app", ROOT / "app.py", {"DX_DATABASE_URL": f"sqlite:///{tmp}/s{i}.sqlite3"}),
                                       ("hello", hello, {})):
@@ -570,6 +594,8 @@ def report(app: Result, bare: Result | None) -> None:
         ("server CPU", f"{app.cpu_s:.1f} s", bare and f"{bare.cpu_s:.1f} s"),
         ("server CPU per script run", f"{app.cpu_ms_per_script_run:.1f} ms",
          bare and f"{bare.cpu_ms_per_script_run:.1f} ms"),
+        ("room's wall time / client CPU", f"{app.wall_s:.1f} / {app.client_cpu_s:.1f} s",
+         bare and f"{bare.wall_s:.1f} / {bare.client_cpu_s:.1f} s"),
         ("server RSS now / peak", f"{app.rss_mb:.0f} / {app.rss_peak_mb:.0f} MB",
          bare and f"{bare.rss_mb:.0f} / {bare.rss_peak_mb:.0f} MB"),
         ("answers stored / sent", f"{app.answers_stored} / {app.answers_sent}", None),
@@ -599,6 +625,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-bare", action="store_true", help="skip the bare app")
     parser.add_argument("--option", action="append", default=[],
                         help="a server option for both apps, e.g. runner.postScriptGC=false")
+    parser.add_argument("--versus", action="append", default=[], metavar="OPTION",
+                        help="also run the app with this server option (e.g. runner.postScriptGC=true) and compare")
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--profile", type=Path, help="sample the app server with py-spy; summary to FILE")
     args = parser.parse_args(argv)
@@ -615,6 +643,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"-- run {run + 1}")
         report(app, bare)
         entry = {"app": asdict(app), "bare": bare and asdict(bare)}
+        if args.versus:
+            other = run_app(args.participants, args.set, args.think, seed=run + 1,
+                            options=[*args.option, *args.versus])
+            other.label = "app with " + " ".join(args.versus)
+            report(other, app)
+            print(f"ratio with / without {' '.join(args.versus)}: connect → ack p95 {other.ack_p95 / app.ack_p95:.2f}, "
+                  f"rerun p95 {other.rerun_p95 / app.rerun_p95:.2f}, "
+                  f"CPU per script run {other.cpu_ms_per_script_run / app.cpu_ms_per_script_run:.2f}")
+            entry["versus"] = asdict(other)
         if args.workers > 1:
             os.environ["DX_BENCH_PROXY"] = "1"
             one = run_app(args.participants, args.set, args.think, seed=run + 1, options=args.option)

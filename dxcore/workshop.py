@@ -138,9 +138,9 @@ def join_limit_from_env() -> tuple[int, float]:
     try:
         limit, window = int(count), float(seconds or JOIN_LIMIT[1])
     except ValueError:
-        raise DxError("workshop.error.bad_join_limit", value=raw, env=JOIN_LIMIT_ENV) from None
+        raise DxError("room.error.bad_join_limit", value=raw, env=JOIN_LIMIT_ENV) from None
     if limit < 0 or window <= 0:
-        raise DxError("workshop.error.bad_join_limit", value=raw, env=JOIN_LIMIT_ENV)
+        raise DxError("room.error.bad_join_limit", value=raw, env=JOIN_LIMIT_ENV)
     return limit, window
 
 

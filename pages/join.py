@@ -9,15 +9,17 @@ import streamlit as st
 from dxcore import workshop as ws
 from dxcore.errors import DxError
 from dxcore.store import repo_workshop as wrepo
-from ui.common import content, engine, language_switch, md, show_error, tr, tx
+from ui.common import content, engine, lang, language_switch, md, show_error, tr
 from ui.gate import JOIN_PARAM, through_app
 from ui.workshop import (
     PIN_KEY,
+    READ_AGAIN_S,
     UNKNOWN,
     change_answers,
-    choice_key,
+    choice_keys,
     participant,
     participant_look,
+    phone_texts,
     prefill,
     role_key,
     send_page,
@@ -47,7 +49,7 @@ if not code:
     st.stop()
 
 try:
-    w = wrepo.require_open(engine(), code)
+    w = wrepo.require_open(engine(), code, max_age=READ_AGAIN_S)
 except DxError as e:
     show_error(e)
     if st.button(tr("workshop.join.other_code"), key="ws_other_code", width="stretch"):
@@ -85,35 +87,27 @@ else:
 if me["problem"] is not None:
     show_error(me["problem"])
 
-if w.question_set == ws.MYTHS:
-    intro = tr("workshop.join.myths_intro")
-    labels = {ws.TRUE: tr("workshop.myth.true"), ws.FALSE: tr("workshop.myth.false"), UNKNOWN: tx(c.unknown)}
-    texts = {m.id: tx(m.statement) for m in c.myths}
-else:
-    intro = tr("workshop.join.intro")
-    labels = {o.value: f"{o.value} {tx(o.label)}" for o in c.scale} | {UNKNOWN: tx(c.unknown)}
-    texts = {q.id: tx(q.text) for q in c.questions_of(w.question_set)}
-options = list(labels)
+say = phone_texts(w.question_set, lang())
+options = list(say.labels)
 
 with st.form(f"ws_page_{k}", border=False):
     if first:
-        names = {r.id: tx(r.name) for r in c.roles}
         prefill(role_key(), me["role"])
-        st.radio(tr("workshop.join.role"), list(names), key=role_key(), index=None, format_func=names.get)
+        st.radio(tr("workshop.join.role"), list(say.roles), key=role_key(), index=None, format_func=say.roles.get)
         st.caption(tr("room.join.role_hint"))
         if w.pin and not me["joined"]:
             st.text_input(tr("room.join.pin", n=ws.PIN_LENGTH), max_chars=16, key=PIN_KEY)
-    st.write(intro)
+    st.write(say.intro)
     pattern = None
     number = sum(len(p) for p in pages[:k])
-    for qid in ids:
+    for qid, key in choice_keys(ids).items():
         number += 1
         if len(pages) > 1 and c.question_index[qid].pattern != pattern:
             pattern = c.question_index[qid].pattern
-            st.markdown(f"#### {tr('room.join.pattern', id=pattern, title=tx(c.pattern_index[pattern].title))}")
+            st.markdown(f"#### {say.patterns[pattern]}")
         if qid in me["answers"]:
-            prefill(choice_key(qid), UNKNOWN if me["answers"][qid] is None else me["answers"][qid])
-        st.radio(f"{number}. {texts[qid]}", options, key=choice_key(qid), index=None, format_func=labels.get)
+            prefill(key, UNKNOWN if me["answers"][qid] is None else me["answers"][qid])
+        st.radio(f"{number}. {say.statements[qid]}", options, key=key, index=None, format_func=say.labels.get)
     if not first:
         st.form_submit_button(tr("room.join.back"), key="ws_back", width="stretch", on_click=send_page,
                               args=(w, ids, first, last, True))

@@ -4,19 +4,25 @@ projector's own pieces are in ``ui.present``."""
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 import streamlit as st
 
 from dxcore import workshop as ws
 from dxcore.errors import DxError
+from dxcore.i18n import pick, t
+from dxcore.store import database_url
 from dxcore.store import repo_drafts as drafts
 from dxcore.store import repo_workshop as wrepo
-from ui.common import content, engine, tr, wkey
+from ui.common import content, engine, lang, show_error, tr, wkey
 
 TOKEN_KEY = "ws_token"  # one random token per browser session: answering again replaces
 CURRENT = "ws_current"  # the workshop the facilitator is working with
 PIN_KEY = "ws_pin"
 DRAFT_KIND = "workshop"  # a participant's draft is kept under their own token (``&p=``)
 UNKNOWN = -1  # the 「わからない」 option of a statement; stored as None
+READ_AGAIN_S = 2.0  # a phone's page may show the workshop as this process read it this long ago
 
 PARTICIPANT_CSS = """
 <style>
@@ -89,8 +95,41 @@ def _resume(me: dict, w: wrepo.WorkshopRecord) -> None:
         me.update(role=back.role, joined=True, sent=back.answered, answers=dict(back.answers))
 
 
-def choice_key(qid: str) -> str:
-    return wkey(f"wsq_{qid}")
+@dataclass(frozen=True)
+class PhoneTexts:
+    """What a phone shows of a set, in one language: made once per process (content is fixed)."""
+    intro: str
+    labels: dict  # option value → label (UNKNOWN = 「わからない」)
+    statements: dict  # statement id → text
+    roles: dict  # role id → name
+    patterns: dict  # pattern id → 「P1 title」
+
+
+@functools.cache
+def phone_texts(question_set: str, lang_code: str) -> PhoneTexts:
+    c = content()
+
+    def say(key: str) -> str:
+        return t(key, lang_code)
+
+    if question_set == ws.MYTHS:
+        intro = say("workshop.join.myths_intro")
+        labels = {ws.TRUE: say("workshop.myth.true"), ws.FALSE: say("workshop.myth.false")}
+        statements = {m.id: pick(m.statement, lang_code) for m in c.myths}
+    else:
+        intro = say("workshop.join.intro")
+        labels = {o.value: f"{o.value} {pick(o.label, lang_code)}" for o in c.scale}
+        statements = {q.id: pick(q.text, lang_code) for q in c.questions_of(question_set)}
+    return PhoneTexts(intro, labels | {UNKNOWN: pick(c.unknown, lang_code)}, statements,
+                      {r.id: pick(r.name, lang_code) for r in c.roles},
+                      {p.id: t("room.join.pattern", lang_code, id=p.id, title=pick(p.title, lang_code))
+                       for p in c.patterns})
+
+
+def choice_keys(ids) -> dict[str, str]:
+    """The widget keys of these statements' radios (per language, see :func:`ui.common.wkey`)."""
+    suffix = wkey("")  # the session's language is read once, not once per statement
+    return {qid: f"wsq_{qid}{suffix}" for qid in ids}
 
 
 def role_key() -> str:
@@ -100,7 +139,7 @@ def role_key() -> str:
 def prefill(key: str, value) -> None:
     """Show ``value`` in the widget ``key`` when it has none of its own yet (a page shown again,
     a language switch, a resumed draft).  The widget is then made without a default."""
-    if key not in st.session_state and value is not None:
+    if value is not None and key not in st.session_state:
         st.session_state[key] = value
 
 
@@ -115,8 +154,13 @@ def client_address() -> str | None:
 
 
 @st.cache_resource(show_spinner=False)
+def _limiter(database: str, limit: int, window: float) -> ws.JoinLimiter:
+    return ws.JoinLimiter(limit, window)
+
+
 def join_limiter() -> ws.JoinLimiter:
-    return ws.JoinLimiter(*ws.join_limit_from_env())
+    """This server process's count of new participants per address (per database, per setting)."""
+    return _limiter(database_url(), *ws.join_limit_from_env())
 
 
 def send_page(w: wrepo.WorkshopRecord, ids: tuple[str, ...], first: bool, last: bool, back: bool = False) -> None:
@@ -131,7 +175,7 @@ def send_page(w: wrepo.WorkshopRecord, ids: tuple[str, ...], first: bool, last: 
     c = content()
     me["problem"] = None
     me["answers"].update(ws.answers_from_choices(
-        w.question_set, {q: st.session_state.get(choice_key(q)) for q in ids}, UNKNOWN, c))
+        w.question_set, {q: st.session_state.get(key) for q, key in choice_keys(ids).items()}, UNKNOWN, c))
     if first:
         role = st.session_state.get(role_key())
         if isinstance(role, str) and role in c.role_index:
@@ -179,6 +223,41 @@ def change_answers(w: wrepo.WorkshopRecord) -> None:
     """From the thanks screen back to the first page, showing what was sent."""
     me = participant(w)
     me.update(sent=False, page=0, problem=None, resumed=False)
+
+
+DOOR_PROBLEM = "ws_door_problem"
+
+
+def door_toggle(w: wrepo.WorkshopRecord, which: str, label: str, help: str) -> None:
+    """The facilitator's switch for the room's door: ``joins_open`` or ``pin`` (as stored now)."""
+    key = f"ws_door_{which}_{w.code}"
+    st.session_state[key] = w.joins_open if which == "joins_open" else w.pin is not None
+    st.toggle(label, key=key, help=help, on_change=_door_changed, args=(w.code, which, key))
+
+
+def _door_changed(code: str, which: str, key: str) -> None:
+    try:
+        if which == "joins_open":
+            wrepo.set_joins_open(engine(), code, st.session_state[key])
+        else:
+            wrepo.set_pin(engine(), code, st.session_state[key])
+    except DxError as e:
+        st.session_state[DOOR_PROBLEM] = e
+
+
+def show_door_problem() -> None:
+    problem = st.session_state.pop(DOOR_PROBLEM, None)
+    if problem is not None:
+        show_error(problem)
+
+
+def join_limit_text() -> str:
+    """The join limit in force, in a sentence (or what is wrong with DX_JOIN_LIMIT)."""
+    try:
+        limit, window = ws.join_limit_from_env()
+    except DxError as e:
+        return e.message(lang())
+    return tr("room.admin.limits", limit=limit, seconds=f"{window:g}") if limit else tr("room.admin.no_limit")
 
 
 def public_base(page_url_path: str) -> str | None:

@@ -49,11 +49,15 @@ RETRIES = 3
 BATCH_MAX = 32  # jobs per shared transaction: the first answers need not wait for the last
 _combiners: dict[str, "_Combiner"] = {}
 _combiners_guard = threading.Lock()
+RECENT_MAX = 1000  # workshops whose last read this process remembers (get_workshop's max_age)
+_recent: dict[tuple[str, str], tuple[float, "WorkshopRecord"]] = {}
+_recent_guard = threading.Lock()
 
 
 # prebuilt statements: a burst of answers spends its time in the database, not building SQL
 _W, _P, _A = Workshop.__table__, WorkshopParticipant.__table__, WorkshopAnswer.__table__
-_LOCK_WORKSHOP = select(_W).where(_W.c.code == bindparam("b_code")).with_for_update()
+_FIND_WORKSHOP = select(_W).where(_W.c.code == bindparam("b_code"))
+_LOCK_WORKSHOP = _FIND_WORKSHOP.with_for_update()
 _FIND_PARTICIPANT = (select(_P.c.id).where(_P.c.workshop_id == bindparam("b_wid"), _P.c.token == bindparam("b_token"))
                      .with_for_update())
 _TOUCH_PARTICIPANT = update(_P).where(_P.c.id == bindparam("b_pid")).values(role=bindparam("b_role"))
@@ -352,27 +356,43 @@ def create_workshop(engine: Engine, org_id: int, title: str, question_set: str,
     raise RuntimeError("could not find a free workshop code")
 
 
-def get_workshop(engine: Engine, code: str) -> WorkshopRecord | None:
+def get_workshop(engine: Engine, code: str, max_age: float = 0.0) -> WorkshopRecord | None:
+    """The workshop with this code, or None.  ``max_age`` > 0 accepts what this process read
+    at most that many seconds ago (a room of phones loading the page reads the database once
+    a moment, not once each); every write here re-checks the workshop in its transaction."""
     try:
         code = ws.validate_code(code)
     except DxError:
         return None
+    key = (str(engine.url), code)
+    if max_age > 0:
+        hit = _recent.get(key)
+        if hit is not None and time.monotonic() - hit[0] <= max_age:
+            return hit[1]
     with engine.connect() as conn:
-        row = conn.execute(select(Workshop).where(Workshop.code == code)).first()
-    return _record(row) if row else None
+        row = conn.execute(_FIND_WORKSHOP, {"b_code": code}).first()
+    if row is None:
+        return None
+    record = _record(row)
+    with _recent_guard:
+        _recent.pop(key, None)
+        _recent[key] = (time.monotonic(), record)
+        while len(_recent) > RECENT_MAX:
+            del _recent[next(iter(_recent))]
+    return record
 
 
-def require_workshop(engine: Engine, code: str) -> WorkshopRecord:
+def require_workshop(engine: Engine, code: str, max_age: float = 0.0) -> WorkshopRecord:
     """The workshop with this code (as typed), or a DxError saying what is wrong."""
     clean = ws.validate_code(code)
-    found = get_workshop(engine, clean)
+    found = get_workshop(engine, clean, max_age)
     if found is None:
         raise DxError("workshop.error.not_found", code=clean)
     return found
 
 
-def require_open(engine: Engine, code: str) -> WorkshopRecord:
-    found = require_workshop(engine, code)
+def require_open(engine: Engine, code: str, max_age: float = 0.0) -> WorkshopRecord:
+    found = require_workshop(engine, code, max_age)
     if not found.is_open:
         raise DxError("workshop.error.closed", code=found.code)
     return found
