@@ -195,7 +195,7 @@ def test_participant_joins_and_answers_in_one_tap_and_answering_again_replaces(e
     at.radio(key="ws_role-ja").set_value("frontline")
     at.button(key="ws_submit").click().run()  # role and answers: one tap, one rerun
     assert not at.exception, at.exception
-    assert "回答を受け付けました" in texts(at) and "7 問の回答" in texts(at)
+    assert "回答を受け付けました" in texts(at) and "送信した回答: 7 問" in texts(at)
     assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=1, answered=1)
     [mine] = wrepo.responses(engine, w.id)
     assert mine.role == "frontline" and mine.answers[PULSE[0]] is None and mine.answers[PULSE[1]] == 4
