@@ -41,13 +41,11 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -55,6 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.stclient import Session  # noqa: E402
+from deploy.workers import Cluster, free_port, wait_healthy  # noqa: E402
 from dxcore.i18n import catalogue  # noqa: E402
 
 BARE_APP = '''import streamlit as st
@@ -66,12 +65,6 @@ HELLO_APP = 'import streamlit as st\nst.write("hello")\n'
 SUBMIT_KEYS = ("ws_submit", "ws_next", "ws_join")  # what a participant presses to go on
 MAX_STEPS = 80
 CLK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pct(values: list[float], q: int) -> float:
@@ -129,7 +122,7 @@ class Server:
         self.proc = subprocess.Popen(args, cwd=cwd, env={**os.environ, **(env or {})}, stdout=self.log,
                                      stderr=subprocess.STDOUT)
         self.stats = Proc(self.proc.pid)
-        wait_healthy(self.url, self.proc)
+        wait_healthy(self.url, [self.proc])
         self.started_s = time.perf_counter() - started
 
     def stop(self) -> None:
@@ -140,20 +133,6 @@ class Server:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
-
-
-def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"the server at {url} exited early (code {proc.returncode})")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} did not become healthy in {timeout:.0f} s")
 
 
 # the room -----------------------------------------------------------------------------
@@ -444,16 +423,19 @@ CLIENT_CPU: dict[str, float] = {}  # the simulated phones' own CPU seconds, by l
 PROFILE: Path | None = None  # --profile: py-spy samples the server(s) while the room answers
 
 
-async def warm_up(base: str, paths: list[tuple[str, str]]) -> None:
+async def warm_up(bases: list[str], paths: list[tuple[str, str]]) -> None:
     """Open each page once before measuring, as the facilitator does before the room arrives
     (the server's first run imports the app's modules and opens the database)."""
-    for path, query in paths:
-        async with Session(base, path=path, query=query) as s:
-            await s.rerun()
+    for base in bases:
+        for path, query in paths:
+            async with Session(base, path=path, query=query) as s:
+                await s.rerun()
 
 
-def measure(label: str, base: str, procs: list[Proc], coro_factory, warm: list[tuple[str, str]] = ()):
-    asyncio.run(warm_up(base, list(warm)))
+def measure(label: str, bases: list[str], procs: list[Proc], coro_factory, warm: list[tuple[str, str]] = ()):
+    """Run the room (``coro_factory``) against warmed-up servers (every one of ``bases``), with
+    their CPU, memory and (``--profile``) py-spy samples."""
+    asyncio.run(warm_up(bases, list(warm)))
     spies = [] if PROFILE is None else [subprocess.Popen(
         [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(p.pid), "--format", "raw",
          "--rate", "250", "--gil", "--output", f"{PROFILE}.{label}.{p.pid}.txt"],
@@ -478,16 +460,15 @@ def run_app(n: int, question_set: str, think: float, seed: int = 1, options: lis
         env = {"DX_DATABASE_URL": db_url}
         log_dir = log_dir or Path(tmp)
         if workers > 1 or os.environ.get("DX_BENCH_PROXY"):
-            from deploy.workers import Cluster
-
             cluster = Cluster(workers, env=env, options=options, run_dir=Path(tmp) / "run", log_dir=log_dir)
             servers, base, procs = cluster, cluster.url, [Proc(pid) for pid in cluster.app_pids()]
+            direct = [f"http://127.0.0.1:{p}" for p in cluster.ports]
         else:
             server = Server(ROOT / "app.py", env=env, options=options, log=log_dir / f"app-{n}-{question_set}.log")
-            servers, base, procs = server, server.url, [server.stats]
+            servers, base, procs, direct = server, server.url, [server.stats], [server.url]
         try:
             (people, wall, final_after), cpu, memory = measure(
-                "app", base, procs, lambda: _room(base, code, n, think, seed, projector),
+                "app", direct, procs, lambda: _room(base, code, n, think, seed, projector),
                 warm=[("present", ""), ("", f"ws={code}")])
         finally:
             servers.stop()
@@ -515,7 +496,7 @@ def run_bare(n: int, reruns: int, think: float, seed: int = 1, options: list[str
         script = app_dir(tmp, "bare_app.py", BARE_APP)
         server = Server(script, options=options, cwd=Path(tmp))
         try:
-            (people, wall), cpu, memory = measure("bare", server.url, [server.stats],
+            (people, wall), cpu, memory = measure("bare", [server.url], [server.stats],
                                                   lambda: _bare_room(server.url, n, reruns, think, seed), warm=[("", "")])
         finally:
             server.stop()
@@ -579,7 +560,7 @@ def fmt(x: float | None, unit: str = "s") -> str:
     return f"{x * 1000:.0f} ms" if unit == "s" and x < 1 else f"{x:.2f} {unit}" if unit != "s" else f"{x:.2f} s"
 
 
-def report(app: Result, bare: Result | None) -> None:
+def report(app: Result, bare: Result | None, ratio: str | None = "app / bare") -> None:
     rows = [
         ("acknowledged", f"{app.acked} / {app.participants}", bare and f"{bare.acked} / {bare.participants}"),
         ("connect → ack, median", fmt(app.ack_median), bare and fmt(bare.ack_median)),
@@ -605,8 +586,8 @@ def report(app: Result, bare: Result | None) -> None:
     print(f"{'':{width}}  {app.label:>24}  {bare.label if bare else '':>24}")
     for name, a, b in rows:
         print(f"{name:{width}}  {a:>24}  {b or '':>24}")
-    if bare is not None:
-        print(f"ratio app / bare: connect → ack p95 {app.ack_p95 / bare.ack_p95:.2f}, "
+    if bare is not None and ratio:
+        print(f"ratio {ratio}: connect → ack p95 {app.ack_p95 / bare.ack_p95:.2f}, "
               f"rerun p95 {app.rerun_p95 / bare.rerun_p95:.2f}, "
               f"CPU per script run {app.cpu_ms_per_script_run / max(bare.cpu_ms_per_script_run, 1e-9):.2f}")
     for r in (app, bare):
@@ -647,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
             other = run_app(args.participants, args.set, args.think, seed=run + 1,
                             options=[*args.option, *args.versus])
             other.label = "app with " + " ".join(args.versus)
-            report(other, app)
+            report(other, app, ratio=None)
             print(f"ratio with / without {' '.join(args.versus)}: connect → ack p95 {other.ack_p95 / app.ack_p95:.2f}, "
                   f"rerun p95 {other.rerun_p95 / app.rerun_p95:.2f}, "
                   f"CPU per script run {other.cpu_ms_per_script_run / app.cpu_ms_per_script_run:.2f}")
@@ -658,7 +639,7 @@ def main(argv: list[str] | None = None) -> int:
             many = run_app(args.participants, args.set, args.think, seed=run + 1, options=args.option,
                            workers=args.workers)
             os.environ.pop("DX_BENCH_PROXY")
-            report(many, one)
+            report(many, one, ratio=None)
             print(f"gain of {args.workers} workers over 1 (both behind nginx): connect → ack p95 "
                   f"{one.ack_p95 / many.ack_p95:.2f}×, median {one.ack_median / many.ack_median:.2f}×, "
                   f"rerun p95 {one.rerun_p95 / many.rerun_p95:.2f}×")
