@@ -137,16 +137,21 @@ class Server:
 
 # the room -----------------------------------------------------------------------------
 
-def make_workshop(db_url: str, question_set: str) -> str:
-    from dxcore.store import engine as engine_mod
-    from dxcore.store import repo
-    from dxcore.store import repo_workshop as wrepo
+MAKE_WORKSHOP = """
+import sys
+sys.path.insert(0, ".")
+from dxcore.store import engine as engine_mod, repo, repo_workshop as wrepo
+engine = engine_mod.get_engine(sys.argv[1])
+org = repo.create_org(engine, "負荷試験市")
+print(wrepo.create_workshop(engine, org.id, "負荷試験", sys.argv[2]).code)
+"""
 
-    engine = engine_mod.get_engine(db_url)
-    org = repo.create_org(engine, "負荷試験市")
-    code = wrepo.create_workshop(engine, org.id, "負荷試験", question_set).code
-    engine_mod.dispose_all()
-    return code
+
+def make_workshop(db_url: str, question_set: str, app_dir: Path = ROOT) -> str:
+    """A fresh database with one open workshop, made by the code of the app under test."""
+    out = subprocess.run([sys.executable, "-c", MAKE_WORKSHOP, db_url, question_set], cwd=app_dir,
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1]
 
 
 def stored_answers(db_url: str, code: str) -> tuple[int, int]:
@@ -155,7 +160,7 @@ def stored_answers(db_url: str, code: str) -> tuple[int, int]:
 
     from dxcore.store import engine as engine_mod
 
-    engine = engine_mod.get_engine(db_url)
+    engine = engine_mod.make_engine(db_url)  # as it is: the app under test may be another version
     with engine.connect() as conn:
         answers = conn.execute(text(
             "SELECT count(*) FROM workshop_answer a JOIN workshop_participant p ON p.id = a.participant_id "
@@ -163,7 +168,7 @@ def stored_answers(db_url: str, code: str) -> tuple[int, int]:
         people = conn.execute(text(
             "SELECT count(*) FROM workshop_participant p JOIN workshop w ON w.id = p.workshop_id "
             "WHERE w.code = :c AND p.answered_at IS NOT NULL"), {"c": code}).scalar_one()
-    engine_mod.dispose_all()
+    engine.dispose()
     return answers, people
 
 
@@ -452,11 +457,12 @@ def measure(label: str, bases: list[str], procs: list[Proc], coro_factory, warm:
 
 
 def run_app(n: int, question_set: str, think: float, seed: int = 1, options: list[str] = (),
-            workers: int = 1, log_dir: Path | None = None, projector: bool = True) -> Result:
-    """The room against the real app on a fresh database: 1 server, or ``workers`` behind nginx."""
+            workers: int = 1, log_dir: Path | None = None, projector: bool = True, app_dir: Path = ROOT) -> Result:
+    """The room against the real app on a fresh database: 1 server, or ``workers`` behind nginx.
+    ``app_dir``: another checkout of the app (e.g. an older version, for a before/after)."""
     with tempfile.TemporaryDirectory(prefix="dx-bench-") as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        code = make_workshop(db_url, question_set)
+        code = make_workshop(db_url, question_set, app_dir)
         env = {"DX_DATABASE_URL": db_url}
         log_dir = log_dir or Path(tmp)
         if workers > 1 or os.environ.get("DX_BENCH_PROXY"):
@@ -464,18 +470,20 @@ def run_app(n: int, question_set: str, think: float, seed: int = 1, options: lis
             servers, base, procs = cluster, cluster.url, [Proc(pid) for pid in cluster.app_pids()]
             direct = [f"http://127.0.0.1:{p}" for p in cluster.ports]
         else:
-            server = Server(ROOT / "app.py", env=env, options=options, log=log_dir / f"app-{n}-{question_set}.log")
+            server = Server(app_dir / "app.py", env=env, options=options, cwd=app_dir,
+                            log=log_dir / f"app-{n}-{question_set}.log")
             servers, base, procs, direct = server, server.url, [server.stats], [server.url]
         try:
             (people, wall, final_after), cpu, memory = measure(
-                "app", direct, procs, lambda: _room(base, code, n, think, seed, projector),
+                "app" if app_dir == ROOT else f"app-{app_dir.name}", direct, procs,
+                lambda: _room(base, code, n, think, seed, projector),
                 warm=[("present", ""), ("", f"ws={code}")])
         finally:
             servers.stop()
         stored, _ = stored_answers(db_url, code)
     result = summarise(f"app ({question_set}, {workers} worker{'s' if workers > 1 else ''})", people, cpu, memory,
                        wall)
-    result.client_cpu_s = CLIENT_CPU["app"]
+    result.client_cpu_s = CLIENT_CPU["app" if app_dir == ROOT else f"app-{app_dir.name}"]
     result.answers_sent = sum(p.answers_sent for p in people if p.acked)
     result.answers_stored = stored
     result.projector_final_after_s = final_after
@@ -608,6 +616,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a server option for both apps, e.g. runner.postScriptGC=false")
     parser.add_argument("--versus", action="append", default=[], metavar="OPTION",
                         help="also run the app with this server option (e.g. runner.postScriptGC=true) and compare")
+    parser.add_argument("--versus-app", type=Path, metavar="DIR",
+                        help="also run another checkout of the app (e.g. git archive of an older commit) and compare")
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--profile", type=Path, help="sample the app server with py-spy; summary to FILE")
     args = parser.parse_args(argv)
@@ -633,6 +643,15 @@ def main(argv: list[str] | None = None) -> int:
                   f"rerun p95 {other.rerun_p95 / app.rerun_p95:.2f}, "
                   f"CPU per script run {other.cpu_ms_per_script_run / app.cpu_ms_per_script_run:.2f}")
             entry["versus"] = asdict(other)
+        if args.versus_app:
+            other = run_app(args.participants, args.set, args.think, seed=run + 1, options=args.option,
+                            app_dir=args.versus_app.resolve())
+            other.label = f"app in {args.versus_app.name}"
+            report(other, app, ratio=None)
+            print(f"ratio {other.label} / this app: connect → ack p95 {other.ack_p95 / app.ack_p95:.2f}, "
+                  f"CPU per script run {other.cpu_ms_per_script_run / app.cpu_ms_per_script_run:.2f}, "
+                  f"reruns per participant {other.reruns_per_participant:.0f} / {app.reruns_per_participant:.0f}")
+            entry["versus_app"] = asdict(other)
         if args.workers > 1:
             os.environ["DX_BENCH_PROXY"] = "1"
             one = run_app(args.participants, args.set, args.think, seed=run + 1, options=args.option)
@@ -658,10 +677,13 @@ def main(argv: list[str] | None = None) -> int:
               f"hello-world {s['hello_first_page']:.2f} s, ratio {s['app_first_page'] / s['hello_first_page']:.2f}")
         results.append({"startup": s})
     if args.profile:
-        files = sorted(args.profile.parent.glob(args.profile.name + ".app.*.txt"))
-        summary = profile_top(files)
-        args.profile.write_text("\n".join(summary) + "\n")
-        print("\n".join(summary[:40]))
+        out = []
+        for label in sorted({f.name[len(args.profile.name) + 1:].split(".")[0]
+                             for f in args.profile.parent.glob(args.profile.name + ".*.*.txt")}):
+            summary = [f"== {label}", *profile_top(sorted(args.profile.parent.glob(f"{args.profile.name}.{label}.*.txt")))]
+            print("\n".join(summary[:40]))
+            out += summary
+        args.profile.write_text("\n".join(out) + "\n")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
     failed = any(r.get("app") and (r["app"]["acked"] < r["app"]["participants"]
