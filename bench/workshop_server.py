@@ -213,21 +213,36 @@ def _choose(element, rng: random.Random) -> str:
     return rng.choice(options[:-1] if len(options) > 2 else options)
 
 
+async def _play(session: Session, out: Participant, steps) -> Participant:
+    """Connect, open the page, then ``steps()``; timings, reruns and any failure go into ``out``."""
+    started = time.perf_counter()
+    try:
+        await session.connect()
+        await session.rerun()
+        await steps()
+        out.connect_to_ack = time.perf_counter() - started
+        out.ack_at = time.monotonic()
+    except Exception as e:  # noqa: BLE001 — reported, not raised: one failure must not hide the others
+        out.error = f"{type(e).__name__}: {e}"[:300]
+    finally:
+        out.reruns = [r.seconds for r in session.runs]
+        out.script_runs = sum(r.script_runs for r in session.runs)
+        await session.close()
+    return out
+
+
 async def participant(base: str, query: str, address: str, think: float, rng: random.Random,
                       release: asyncio.Event) -> Participant:
     """A phone: open the link, choose a role, answer, send; press whatever the page offers."""
     out = Participant()
-    await release.wait()
-    started = time.perf_counter()
     session = Session(base, query=query, headers={"X-Forwarded-For": address})
     answered: set[str] = set()
-    try:
-        await session.connect()
-        await session.rerun()
+
+    async def steps() -> None:
         for _ in range(MAX_STEPS):
             if any(session.has_text(t) for t in THANKS):
-                out.acked = True
-                break
+                out.acked, out.answers_sent = True, len(answered)
+                return
             if session.all("exception"):
                 raise RuntimeError(session.all("exception")[0].text)
             errors = [e.text for e in session.all("alert") if e.proto.format == e.proto.ERROR]
@@ -256,45 +271,28 @@ async def participant(base: str, query: str, address: str, think: float, rng: ra
             if button is None:
                 raise RuntimeError("nothing to press: " + " | ".join(session.texts())[:300])
             await session.click(button)
-        else:
-            raise RuntimeError("no acknowledgement after %d steps" % MAX_STEPS)
-        out.connect_to_ack = time.perf_counter() - started
-        out.ack_at = time.monotonic()
-        out.answers_sent = len(answered)
-    except Exception as e:  # noqa: BLE001 — reported, not raised: one failure must not hide the others
-        out.error = f"{type(e).__name__}: {e}"[:300]
-    finally:
-        out.reruns = [r.seconds for r in session.runs]
-        out.script_runs = sum(r.script_runs for r in session.runs)
-        await session.close()
-    return out
+        raise RuntimeError("no acknowledgement after %d steps" % MAX_STEPS)
+
+    await release.wait()
+    return await _play(session, out, steps)
 
 
 async def bare_participant(base: str, reruns: int, think: float, rng: random.Random,
                            release: asyncio.Event) -> Participant:
     """The same client against the bare app: open it, then choose and press, ``reruns`` in all."""
     out = Participant()
-    await release.wait()
-    started = time.perf_counter()
     session = Session(base)
-    try:
-        await session.connect()
-        await session.rerun()
+
+    async def steps() -> None:
         for _ in range(reruns - 1):
             if think:
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
             session.set(session.widget("q"), rng.choice(["1", "2", "3", "4", "5"]))
             await session.click(session.widget("send"))
         out.acked = session.has_text("ok")
-        out.connect_to_ack = time.perf_counter() - started
-        out.ack_at = time.monotonic()
-    except Exception as e:  # noqa: BLE001
-        out.error = f"{type(e).__name__}: {e}"[:300]
-    finally:
-        out.reruns = [r.seconds for r in session.runs]
-        out.script_runs = sum(r.script_runs for r in session.runs)
-        await session.close()
-    return out
+
+    await release.wait()
+    return await _play(session, out, steps)
 
 
 class Projector:

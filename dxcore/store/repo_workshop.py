@@ -423,41 +423,31 @@ def list_workshops(engine: Engine, org_id: int) -> list[Summary]:
     return [Summary(_record(r), Counts(r.joined, r.answered)) for r in rows]
 
 
-def set_revealed(engine: Engine, code: str, revealed: bool) -> WorkshopRecord:
-    """Show the results to the room, or hide them again."""
+def _change(engine: Engine, code: str, values: dict, while_open: bool = True) -> WorkshopRecord:
+    """Set ``values`` on the workshop's row (locked; only while it is open unless told otherwise)."""
     code = ws.validate_code(code)
 
     def job(conn: Connection) -> None:
-        row = _locked_workshop(conn, code)
-        conn.execute(update(_W).where(_W.c.id == row.id).values(revealed=bool(revealed)))
+        row = _require_open_row(conn, code) if while_open else _locked_workshop(conn, code)
+        conn.execute(update(_W).where(_W.c.id == row.id).values(**values))
 
     _write(engine, job)
     return require_workshop(engine, code)
+
+
+def set_revealed(engine: Engine, code: str, revealed: bool) -> WorkshopRecord:
+    """Show the results to the room, or hide them again."""
+    return _change(engine, code, {"revealed": bool(revealed)}, while_open=False)
 
 
 def set_joins_open(engine: Engine, code: str, joins_open: bool) -> WorkshopRecord:
     """Let new participants join, or stop them once the room is in (those in may still answer)."""
-    code = ws.validate_code(code)
-
-    def job(conn: Connection) -> None:
-        row = _require_open_row(conn, code)
-        conn.execute(update(_W).where(_W.c.id == row.id).values(joins_open=bool(joins_open)))
-
-    _write(engine, job)
-    return require_workshop(engine, code)
+    return _change(engine, code, {"joins_open": bool(joins_open)})
 
 
 def set_pin(engine: Engine, code: str, required: bool) -> WorkshopRecord:
     """Ask newcomers for a fresh room PIN (shown on the projector only), or stop asking."""
-    code = ws.validate_code(code)
-    pin = ws.new_pin() if required else None
-
-    def job(conn: Connection) -> None:
-        row = _require_open_row(conn, code)
-        conn.execute(update(_W).where(_W.c.id == row.id).values(pin=pin))
-
-    _write(engine, job)
-    return require_workshop(engine, code)
+    return _change(engine, code, {"pin": ws.new_pin() if required else None})
 
 
 # participants ----------------------------------------------------------------------
@@ -674,14 +664,7 @@ def clear_consensus(engine: Engine, code: str, question_id: str | None = None) -
 
 def set_consensus_size(engine: Engine, code: str, size: int | None) -> None:
     """How many people agreed in consensus mode (saved with the diagnosis)."""
-    code = ws.validate_code(code)
-    size = ws.validate_limit(size)
-
-    def job(conn: Connection) -> None:
-        row = _require_open_row(conn, code)
-        conn.execute(update(_W).where(_W.c.id == row.id).values(consensus_size=size))
-
-    _write(engine, job)
+    _change(engine, code, {"consensus_size": ws.validate_limit(size)})
 
 
 def _consensus(conn: Connection, workshop_id: int) -> dict[str, int | None]:
