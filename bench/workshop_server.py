@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import html
 import json
 import os
@@ -426,6 +427,17 @@ CLIENT_CPU: dict[str, float] = {}  # the simulated phones' own CPU seconds, by l
 PROFILE: Path | None = None  # --profile: py-spy samples the server(s) while the room answers
 
 
+def run_async(factory):
+    """``asyncio.run(factory())``, in a thread of its own when this thread already runs an event
+    loop (as under playwright's sync API in the test suite)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(factory())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(factory())).result()
+
+
 async def warm_up(bases: list[str], paths: list[tuple[str, str]]) -> None:
     """Open each page once before measuring, as the facilitator does before the room arrives
     (the server's first run imports the app's modules and opens the database)."""
@@ -438,13 +450,13 @@ async def warm_up(bases: list[str], paths: list[tuple[str, str]]) -> None:
 def measure(label: str, bases: list[str], procs: list[Proc], coro_factory, warm: list[tuple[str, str]] = ()):
     """Run the room (``coro_factory``) against warmed-up servers (every one of ``bases``), with
     their CPU, memory and (``--profile``) py-spy samples."""
-    asyncio.run(warm_up(bases, list(warm)))
+    run_async(lambda: warm_up(bases, list(warm)))
     spies = [] if PROFILE is None else [subprocess.Popen(
         [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(p.pid), "--format", "raw",
          "--rate", "250", "--gil", "--output", f"{PROFILE}.{label}.{p.pid}.txt"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for p in procs]
     cpu0, client0 = sum(p.cpu() for p in procs), time.process_time()
-    result = asyncio.run(coro_factory())
+    result = run_async(coro_factory)
     cpu = sum(p.cpu() for p in procs) - cpu0
     CLIENT_CPU[label] = time.process_time() - client0
     for spy in spies:
@@ -527,7 +539,7 @@ def startup(rounds: int = 3) -> dict:
                     async with Session(url) as s:
                         await s.rerun()
 
-                asyncio.run(first_page())
+                run_async(first_page)
                 times[f"{name}_first_page"].append(time.perf_counter() - started)
                 server.stop()
     return {k: statistics.median(v) for k, v in times.items()}

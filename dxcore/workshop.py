@@ -19,6 +19,7 @@ facilitator's own tools (CLI, raw export) see every group.
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import re
@@ -241,7 +242,11 @@ def pages(question_set: str, content: Content | None = None, code: str | None = 
     as a draft).  A set of up to :data:`PAGE_SIZE` statements is one page; a longer one is
     cut at failure-pattern boundaries into at most :data:`MAX_PAGES` pages of similar length.
     """
-    content = content or load()
+    return _pages(question_set, content or load(), normalise_code(code) if code else None)
+
+
+@functools.lru_cache(maxsize=1024)  # a phone's every run asks; the answer depends on these three only
+def _pages(question_set: str, content: Content, code: str | None) -> tuple[tuple[str, ...], ...]:
     ids = statement_ids(question_set, content, code)
     if len(ids) <= PAGE_SIZE or question_set == MYTHS:
         return (ids,)

@@ -9,8 +9,6 @@ browser would never send: made-up widget values, and many joins from one address
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from bench import workshop_server as bench
@@ -69,7 +67,7 @@ def test_made_up_widget_values_are_left_out_and_never_raise(room):
             assert not s.all("exception") and s.has_text("回答を受け付けました"), s.texts()
             return s.query
 
-    query = asyncio.run(scenario())
+    query = bench.run_async(scenario)
     engine = engine_mod.get_engine(db_url)
     token = dict(p.split("=", 1) for p in query.split("&"))["p"]
     back = wrepo.returning(engine, code, token)
@@ -96,7 +94,7 @@ def test_new_participants_per_address_are_limited_behind_our_proxy(room):
     async def scenario():
         return [await join(a) for a in ("10.2.0.1", "10.2.0.1", "10.2.0.1", "10.2.0.2")]
 
-    first, second, third, other = asyncio.run(scenario())
+    first, second, third, other = bench.run_async(scenario)
     assert first.has_text("回答を受け付けました") and second.has_text("回答を受け付けました")
     assert third.has_text("待ってから") and not third.has_text("回答を受け付けました")
     assert third.widget(f"wsq_{radios_first_statement()}") is not None  # the form, still there

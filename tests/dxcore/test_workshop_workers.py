@@ -4,7 +4,6 @@ and the projector (on whichever process) counts every one of them."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import sys
@@ -35,10 +34,11 @@ def test_two_workers_behind_nginx_share_the_room(nginx, tmp_path, artifacts):
         conf = (tmp_path / "run" / "nginx.conf").read_text()
         assert "hash $remote_addr consistent" in conf and "Upgrade $http_upgrade" in conf
         direct = [f"http://127.0.0.1:{p}" for p in cluster.ports]
-        asyncio.run(bench.warm_up(direct, [("", f"ws={code}")]))
+        bench.run_async(lambda: bench.warm_up(direct, [("", f"ws={code}")]))
         procs = [bench.Proc(pid) for pid in cluster.app_pids()]
         before = [p.cpu() for p in procs]
-        people, _, shown_after = asyncio.run(bench._room(cluster.url, code, 30, think=0.0, seed=7, projector=True))
+        people, _, shown_after = bench.run_async(
+            lambda: bench._room(cluster.url, code, 30, think=0.0, seed=7, projector=True))
         used = [p.cpu() - b for p, b in zip(procs, before)]
     finally:
         cluster.stop()
