@@ -82,8 +82,6 @@ if len(pages) > 1:
     done = len(me["answers"])
     st.progress(done / total, text=tr("room.join.page", page=k + 1, pages=len(pages), done=done, total=total))
     st.caption(tr("room.join.page_hint"))
-else:
-    st.caption(tr("room.join.one_page", total=total))
 if me["problem"] is not None:
     show_error(me["problem"])
 
@@ -97,7 +95,7 @@ with st.form(f"ws_page_{k}", border=False):
         st.caption(tr("room.join.role_hint"))
         if w.pin and not me["joined"]:
             st.text_input(tr("room.join.pin", n=ws.PIN_LENGTH), max_chars=16, key=PIN_KEY)
-    st.write(say.intro)
+    st.markdown(say.intro if len(pages) > 1 else f"{say.intro}  \n{tr('room.join.one_page', total=total)}")
     pattern = None
     number = sum(len(p) for p in pages[:k])
     for qid, key in choice_keys(ids).items():
