@@ -36,7 +36,7 @@ demo: $(VENV)/.installed-run
 	$(BIN)/python -m dxcore demo
 
 bench: $(VENV)/.installed-dev
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/*.py; do grep -q '__main__' $$b || continue; echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts
