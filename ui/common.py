@@ -90,7 +90,8 @@ def flash() -> None:
 
 
 def show_error(e: DxError) -> None:
-    st.error(e.message(lang()))
+    """The error's sentence; what it quotes (a typed code, a cell, a name) is shown as typed, not as Markdown."""
+    st.error(t(e.key, lang(), **{k: md(v) for k, v in e.params.items()}))
 
 
 def load_demo_org() -> repo.Org:

@@ -372,7 +372,14 @@ def test_a_bad_join_limit_setting_is_explained(engine, org, monkeypatch):
     at.radio(key="ws_role-ja").set_value("frontline")
     choose(at, {PULSE[0]: 3})
     at.button(key="ws_submit").click().run()
-    assert not at.exception and "DX_JOIN_LIMIT" in texts(at) and wrepo.counts(engine, w.id).joined == 0
+    assert not at.exception and "「lots」" in texts(at) and "30/60" in texts(at)
+    assert wrepo.counts(engine, w.id).joined == 0
+
+
+def test_a_made_up_code_in_the_link_is_quoted_as_typed(engine, org):
+    at = app(ws="[x](http://example.com) ![i](http://example.com/i.png)")
+    [error] = at.error
+    assert "\\[x\\]\\(http" in error.value and "\\!\\[i\\]" in error.value  # no link, no image
 
 
 def test_a_workshop_title_is_shown_as_typed(engine, org):
