@@ -15,8 +15,12 @@ from ui.gate import admin_password, is_participant_page, joining, locked, page_a
 # "auto": a phone starts with the sidebar closed, a desktop with it open
 st.set_page_config(page_title=tr("app.title"), layout="wide", initial_sidebar_state="auto")
 
-def pages() -> tuple[dict, st.Page]:
-    """Every page, by section (titles in the session's language), and the participants' page."""
+def join_page() -> st.Page:
+    return st.Page("pages/join.py", title=tr("workshop.nav.join"), url_path="join")
+
+
+def pages() -> dict:
+    """Every page, by section (titles in the session's language)."""
     home = [
         st.Page("pages/home.py", title=tr("nav.home"), default=True),
     ]
@@ -36,7 +40,7 @@ def pages() -> tuple[dict, st.Page]:
     workshop = [
         st.Page("pages/workshop.py", title=tr("workshop.nav.admin"), url_path="workshop"),
         st.Page("pages/present.py", title=tr("workshop.nav.present"), url_path="present"),
-        st.Page("pages/join.py", title=tr("workshop.nav.join"), url_path="join"),
+        join_page(),
         st.Page("pages/facilitate.py", title=tr("projector.nav.facilitate"), url_path="facilitate"),
     ]
     reports = [
@@ -49,17 +53,18 @@ def pages() -> tuple[dict, st.Page]:
         tr("kpi.nav.section"): kpis,
         tr("workshop.nav.section"): workshop,
         tr("report.nav.section"): reports,
-    }, workshop[2]
+    }
 
 
 def main() -> None:
     asked_for = page_asked_for()  # a run that skipped app.py was for this page (see ui.gate)
     follow_url(with_org=False)  # the URL's language, before any text is chosen
-    sections, join_page = pages()
-    if joining():  # a participant's link (?ws=CODE): the join page alone, whatever the path
-        page_head(join_page.title)
-        run_page(st.navigation([join_page], position="hidden"))
+    if joining():  # a participant's link (?ws=CODE): the join page alone, whatever the path; nothing else is built
+        join = join_page()
+        page_head(join.title)
+        run_page(st.navigation([join], position="hidden"))
         st.stop()
+    sections = pages()
     # Which page was asked for, with no navigation shown yet: a participant's page (/join)
     # must never show the admin navigation, not even for an instant on a phone.
     page = st.navigation(sections, position="hidden")

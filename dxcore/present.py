@@ -57,15 +57,17 @@ FIRST = Screen(JOIN)
 
 
 @cache
-def _sequence(question_set: str, content: Content) -> tuple[Screen, ...]:
+def _sequence(question_set: str, content: Content, code: str | None) -> tuple[Screen, ...]:
+    ids = statement_ids(question_set, content, code)
     if question_set == MYTHS:
-        return (FIRST, *(Screen(MYTH, m.id) for m in content.myths))
-    return (FIRST, Screen(RISK), Screen(GAP), *(Screen(STATEMENT, q) for q in statement_ids(question_set, content)))
+        return (FIRST, *(Screen(MYTH, m) for m in ids))
+    return (FIRST, Screen(RISK), Screen(GAP), *(Screen(STATEMENT, q) for q in ids))
 
 
-def sequence(question_set: str, content: Content | None = None) -> tuple[Screen, ...]:
-    """The workshop's screens in the order the room sees them."""
-    return _sequence(question_set, content or load())
+def sequence(question_set: str, content: Content | None = None, code: str | None = None) -> tuple[Screen, ...]:
+    """The workshop's screens in the order the room sees them (given the workshop's ``code``, the
+    warm-up's statements in that workshop's own order, as on the phones)."""
+    return _sequence(question_set, content or load(), code)
 
 
 def position(screens: tuple[Screen, ...], current: Screen | None) -> int:

@@ -19,10 +19,15 @@ facilitator's own tools (CLI, raw export) see every group.
 
 from __future__ import annotations
 
+import functools
 import os
+import random
 import re
 import secrets
+import threading
+import time
 import unicodedata
+from collections import deque
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -45,6 +50,11 @@ TRUE, FALSE = 1, 0  # a myth answer as stored
 SCALE = tuple(range(SCALE_MIN, SCALE_MAX + 1))
 MYTH_VALUES = (TRUE, FALSE)
 PUBLIC_URL_ENV = "DX_PUBLIC_URL"
+PAGE_SIZE = 16  # statements a phone shows on one page (one form, one tap to send)
+MAX_PAGES = 3  # so that any set takes at most 1 + MAX_PAGES round trips
+PIN_LENGTH = 4
+JOIN_LIMIT_ENV = "DX_JOIN_LIMIT"
+JOIN_LIMIT = (30, 60.0)  # new participants per client address per window (seconds)
 
 Answers = Mapping[str, int | None]
 
@@ -66,6 +76,74 @@ def validate_code(raw: object) -> str:
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
         raise DxError("workshop.error.code_format", code=str(raw or "").strip(), length=CODE_LENGTH)
     return code
+
+
+def new_pin() -> str:
+    """A room PIN: a few digits, shown on the projector only (not in the link or the QR code)."""
+    return "".join(secrets.choice("0123456789") for _ in range(PIN_LENGTH))
+
+
+def normalise_pin(raw: object) -> str:
+    """What a person typed as a PIN: 全角 → 半角, spaces dropped."""
+    text = unicodedata.normalize("NFKC", str(raw or ""))
+    return "".join(ch for ch in text if not ch.isspace())[:16]
+
+
+class JoinLimiter:
+    """At most ``limit`` new participants per client address in any ``window`` seconds.
+
+    Held in the server process's memory.  Behind the proxy of ``deploy/workers.py`` one
+    address always reaches the same process (``ip_hash``), so the limit holds across
+    workers.  The addresses it remembers are bounded (the oldest are forgotten first).
+    """
+
+    MAX_ADDRESSES = 50_000
+
+    def __init__(self, limit: int, window: float, clock=time.monotonic):
+        self.limit, self.window, self.clock = limit, window, clock
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, address: str | None) -> bool:
+        """May ``address`` (None: this computer) make one more participant now?  If so, it counts."""
+        if self.limit <= 0:
+            return True
+        key, now = address or "local", self.clock()
+        with self._lock:
+            times = self._seen.pop(key, None) or deque()
+            while times and now - times[0] >= self.window:
+                times.popleft()
+            allowed = len(times) < self.limit
+            if allowed:
+                times.append(now)
+            if times:
+                self._seen[key] = times  # re-inserted: the dict stays ordered by last use
+            while len(self._seen) > self.MAX_ADDRESSES:
+                del self._seen[next(iter(self._seen))]
+            return allowed
+
+    def retry_after(self, address: str | None) -> int:
+        """Whole seconds until ``address`` may make a participant again (0: now)."""
+        with self._lock:
+            times = self._seen.get(address or "local")
+            if not times or len(times) < self.limit:
+                return 0
+            return max(1, int(self.window - (self.clock() - times[0]) + 0.999))
+
+
+def join_limit_from_env() -> tuple[int, float]:
+    """``DX_JOIN_LIMIT`` as (joins, seconds): ``30/60`` (the default), ``100/60``, or ``0`` for no limit."""
+    raw = os.environ.get(JOIN_LIMIT_ENV, "").strip()
+    if not raw:
+        return JOIN_LIMIT
+    count, _, seconds = raw.partition("/")
+    try:
+        limit, window = int(count), float(seconds or JOIN_LIMIT[1])
+    except ValueError:
+        raise DxError("room.error.bad_join_limit", value=raw, env=JOIN_LIMIT_ENV) from None
+    if limit < 0 or window <= 0:
+        raise DxError("room.error.bad_join_limit", value=raw, env=JOIN_LIMIT_ENV)
+    return limit, window
 
 
 TOKEN_PARAM = "p"  # the participant's token in their own join link, so that a reload keeps them
@@ -141,12 +219,87 @@ def validate_limit(limit: object) -> int | None:
     return limit
 
 
-def statement_ids(question_set: str, content: Content | None = None) -> tuple[str, ...]:
-    """The ids a participant answers, in order: questions of the set, or the myths."""
+def statement_ids(question_set: str, content: Content | None = None, code: str | None = None) -> tuple[str, ...]:
+    """The ids a participant answers, in order: questions of the set, or the myths.
+
+    Given the workshop's ``code``, the warm-up's statements come in an order of their own
+    for that workshop (true and false ones mixed, so that their place gives nothing
+    away), the same on the projector and on every phone; without it, in the content's order.
+    """
     content = content or load()
     if question_set == MYTHS:
-        return tuple(m.id for m in content.myths)
+        ids = [m.id for m in content.myths]
+        if code:
+            random.Random(f"myths:{normalise_code(code)}").shuffle(ids)
+        return tuple(ids)
     return content.question_ids(validate_set(question_set))
+
+
+def pages(question_set: str, content: Content | None = None, code: str | None = None) -> tuple[tuple[str, ...], ...]:
+    """The statements a participant answers, as the pages (forms) of their phone.
+
+    Each page is sent with one tap, so fewer pages mean fewer round trips to the server;
+    more than one page keeps a long set from being lost by an accident (each page is kept
+    as a draft).  A set of up to :data:`PAGE_SIZE` statements is one page; a longer one is
+    cut at failure-pattern boundaries into at most :data:`MAX_PAGES` pages of similar length.
+    """
+    return _pages(question_set, content or load(), normalise_code(code) if code else None)
+
+
+@functools.lru_cache(maxsize=1024)  # a phone's every run asks; the answer depends on these three only
+def _pages(question_set: str, content: Content, code: str | None) -> tuple[tuple[str, ...], ...]:
+    ids = statement_ids(question_set, content, code)
+    if len(ids) <= PAGE_SIZE or question_set == MYTHS:
+        return (ids,)
+    runs: list[list[str]] = []  # consecutive statements of one pattern
+    for qid in ids:
+        pattern = content.question_index[qid].pattern
+        if runs and content.question_index[runs[-1][-1]].pattern == pattern:
+            runs[-1].append(qid)
+        else:
+            runs.append([qid])
+    n_pages = min(MAX_PAGES, len(runs), -(-len(ids) // PAGE_SIZE))
+    return _balanced(runs, n_pages)
+
+
+def _balanced(runs: list[list[str]], n_pages: int) -> tuple[tuple[str, ...], ...]:
+    """``runs`` cut into ``n_pages`` consecutive pages of lengths as even as possible
+    (the least sum of squared page lengths)."""
+    sizes = [len(r) for r in runs]
+    best: dict[tuple[int, int], tuple[int, tuple[int, ...]]] = {}
+
+    def solve(start: int, left: int) -> tuple[int, tuple[int, ...]]:
+        """(cost, cut points) of runs[start:] on ``left`` pages."""
+        if left == 1:
+            return sum(sizes[start:]) ** 2, ()
+        if (start, left) not in best:
+            best[(start, left)] = min(
+                (sum(sizes[start:cut]) ** 2 + solve(cut, left - 1)[0], (cut, *solve(cut, left - 1)[1]))
+                for cut in range(start + 1, len(runs) - left + 2))
+        return best[(start, left)]
+
+    _, cuts = solve(0, n_pages)
+    bounds = (0, *cuts, len(runs))
+    return tuple(tuple(q for run in runs[a:b] for q in run) for a, b in zip(bounds, bounds[1:]))
+
+
+def answers_from_choices(question_set: str, choices: Mapping[str, object], unknown: object,
+                         content: Content | None = None) -> dict[str, int | None]:
+    """What a participant's widgets say, as answers: only statements of the set with a value
+    the set allows, ``unknown`` (the 「わからない」 option) as None.  Anything else a client
+    sent (a value that is no option, an unknown id, nothing chosen) is left out, never raised."""
+    content = content or load()
+    known = set(statement_ids(question_set, content))
+    allowed = allowed_values(question_set)
+    out: dict[str, int | None] = {}
+    for qid, value in choices.items():
+        if qid not in known or type(value) is not int:
+            continue
+        if value == unknown:
+            out[qid] = None
+        elif value in allowed:
+            out[qid] = value
+    return out
 
 
 def allowed_values(question_set: str) -> tuple[int, ...]:

@@ -1,25 +1,31 @@
-"""ワークショップに参加: from a phone — the code from the link (?ws=CODE) or typed, a role,
-the answers, a confirmation.  Anonymous: a random token kept in this browser session and,
-once joined, in the URL, so answering again (even after a reload) replaces this
-participant's earlier answers."""
+"""ワークショップに参加: from a phone — the code from the link (?ws=CODE) or typed, then the
+statements as one form per page (role and PIN in the first), sent with one tap each, and a
+confirmation.  Choosing an answer needs no round trip to the server.  Anonymous: a random
+token, in the URL once the phone has sent something (``&p=``), so a reload resumes the
+draft or shows what was sent, and answering again replaces the earlier answers."""
 
 import streamlit as st
 
 from dxcore import workshop as ws
 from dxcore.errors import DxError
 from dxcore.store import repo_workshop as wrepo
-from ui.common import content, engine, language_switch, md, show_error, tr, tx, wkey
+from ui.common import content, engine, lang, language_switch, md, show_error, tr
 from ui.gate import JOIN_PARAM, through_app
-from ui.workshop import keep_token_in_url, participant_look, participant_state, participant_token
+from ui.workshop import (
+    PIN_KEY,
+    READ_AGAIN_S,
+    UNKNOWN,
+    change_answers,
+    choice_keys,
+    participant,
+    participant_look,
+    phone_texts,
+    prefill,
+    role_key,
+    send_page,
+)
 
 through_app()
-
-UNKNOWN = -1  # the 「わからない」 option; stored as None
-
-
-def remember(state: dict, qid: str) -> None:
-    state["draft"][qid] = st.session_state[wkey(f"wsq_{qid}")]
-
 
 participant_look()
 language_switch()
@@ -43,7 +49,7 @@ if not code:
     st.stop()
 
 try:
-    w = wrepo.require_open(engine(), code)
+    w = wrepo.require_open(engine(), code, max_age=READ_AGAIN_S)
 except DxError as e:
     show_error(e)
     if st.button(tr("workshop.join.other_code"), key="ws_other_code", width="stretch"):
@@ -52,68 +58,57 @@ except DxError as e:
     st.stop()
 
 st.markdown(f"### {md(w.title)}")
-state = participant_state(w.code, UNKNOWN)
-token = participant_token()
+me = participant(w)
 
-if not state["joined"]:
-    names = {r.id: tx(r.name) for r in c.roles}
-    roles = list(names)
-    state["role"] = role = st.radio(
-        tr("workshop.join.role"), roles, key=wkey("ws_role"),
-        index=roles.index(state["role"]) if state["role"] in roles else None, format_func=names.get)
-    if st.button(tr("workshop.join.join"), type="primary", key="ws_join", width="stretch"):
-        if role is None:
-            st.error(tr("workshop.join.need_role"))
-        else:
-            try:
-                wrepo.join(engine(), w.code, token, role)
-            except DxError as e:
-                show_error(e)
-            else:
-                state["joined"] = True
-                keep_token_in_url()  # a reload is still this participant
-                st.rerun()
-    st.caption(tr("workshop.join.anonymous"))
-    st.stop()
-
-if state["sent"]:
+if me["sent"]:
     st.success(tr("workshop.join.thanks"))
+    st.caption(tr("room.join.sent_count", n=len(me["answers"])))
     st.markdown(f"#### {tr('workshop.join.look_at_screen')}")
-    if st.button(tr("workshop.join.change"), key="ws_change", width="stretch"):
-        state["sent"] = False
-        st.rerun()
+    st.button(tr("workshop.join.change"), key="ws_change", width="stretch", on_click=change_answers, args=(w,))
     st.stop()
 
-st.caption(tr("workshop.join.as_role", role=tx(c.role_index[state["role"]].name)))
-if w.question_set == ws.MYTHS:
-    st.write(tr("workshop.join.myths_intro"))
-    labels = {ws.TRUE: tr("workshop.myth.true"), ws.FALSE: tr("workshop.myth.false"), UNKNOWN: tx(c.unknown)}
-    texts = {m.id: tx(m.statement) for m in c.myths}
-else:
-    st.write(tr("workshop.join.intro"))
-    labels = {o.value: f"{o.value} {tx(o.label)}" for o in c.scale} | {UNKNOWN: tx(c.unknown)}
-    texts = {q.id: tx(q.text) for q in c.questions_of(w.question_set)}
-ids = ws.statement_ids(w.question_set, c)
-draft = state["draft"]
-options = list(labels)
-for n, qid in enumerate(ids, start=1):
-    st.radio(f"{n}. {texts[qid]}", options, key=wkey(f"wsq_{qid}"),
-             index=options.index(draft[qid]) if qid in draft else None,
-             format_func=labels.get, on_change=remember, args=(state, qid))
-done = sum(1 for q in ids if q in draft)
-st.progress(done / len(ids), text=tr("workshop.join.progress", done=done, total=len(ids)))
-if st.button(tr("workshop.join.submit"), type="primary", key="ws_submit", width="stretch"):
-    answers = {q: (None if v == UNKNOWN else v) for q, v in draft.items() if q in ids}
-    if not answers:
-        st.error(tr("workshop.join.need_answers"))
-    else:
-        try:
-            wrepo.submit(engine(), w.code, token, state["role"], answers)
-        except DxError as e:
-            show_error(e)
-        else:
-            state["sent"] = True
-            st.rerun()
-if st.button(tr("workshop.join.change_role"), key="ws_change_role"):
-    state["joined"] = False
-    st.rerun()
+if not (w.joins_open or me["joined"]):
+    st.error(tr("room.error.joins_closed"))
+    st.stop()
+
+pages = ws.pages(w.question_set, c, w.code)
+k = min(me["page"], len(pages) - 1)
+ids, first, last = pages[k], k == 0, k == len(pages) - 1
+total = sum(len(p) for p in pages)
+if me["resumed"]:  # once, on the first screen after a reload
+    st.info(tr("room.join.resumed"))
+    me["resumed"] = False
+if len(pages) > 1:
+    done = len(me["answers"])
+    st.progress(done / total, text=tr("room.join.page", page=k + 1, pages=len(pages), done=done, total=total))
+    st.caption(tr("room.join.page_hint"))
+if me["problem"] is not None:
+    show_error(me["problem"])
+
+say = phone_texts(w.question_set, lang())
+options = list(say.labels)
+
+with st.form(f"ws_page_{k}", border=False):
+    if first:
+        prefill(role_key(), me["role"])
+        st.radio(tr("workshop.join.role"), list(say.roles), key=role_key(), index=None, format_func=say.roles.get)
+        st.caption(tr("room.join.role_hint"))
+        if w.pin and not me["joined"]:
+            st.text_input(tr("room.join.pin", n=ws.PIN_LENGTH), max_chars=16, key=PIN_KEY)
+    st.markdown(say.intro if len(pages) > 1 else f"{say.intro}  \n{tr('room.join.one_page', total=total)}")
+    pattern = None
+    number = sum(len(p) for p in pages[:k])
+    for qid, key in choice_keys(ids).items():
+        number += 1
+        if len(pages) > 1 and c.question_index[qid].pattern != pattern:
+            pattern = c.question_index[qid].pattern
+            st.markdown(f"#### {say.patterns[pattern]}")
+        if qid in me["answers"]:
+            prefill(key, UNKNOWN if me["answers"][qid] is None else me["answers"][qid])
+        st.radio(f"{number}. {say.statements[qid]}", options, key=key, index=None, format_func=say.labels.get)
+    if not first:
+        st.form_submit_button(tr("room.join.back"), key="ws_back", width="stretch", on_click=send_page,
+                              args=(w, ids, first, last, True))
+    st.form_submit_button(tr("workshop.join.submit" if last else "room.join.next"), type="primary",
+                          key="ws_submit" if last else "ws_next", width="stretch", on_click=send_page,
+                          args=(w, ids, first, last))

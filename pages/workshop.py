@@ -9,7 +9,7 @@ from dxcore.periods import format_datetime
 from dxcore.store import repo_workshop as wrepo
 from ui.common import content, engine, flash_later, lang, org_page, show_error, tr, wkey
 from ui.gate import through_app
-from ui.workshop import CURRENT, choose_workshop, public_base
+from ui.workshop import CURRENT, choose_workshop, door_toggle, join_limit_text, public_base, show_door_problem
 
 through_app()
 
@@ -54,6 +54,16 @@ st.code(ws.join_url(base, w.code) if base else ws.join_path(w.code), language=No
 st.page_link("pages/facilitate.py", label=tr("projector.nav.open_facilitate"))
 
 if w.is_open:
+    with st.container(border=True, key="ws_door_box"):
+        st.markdown(f"**{tr('room.admin.door')}**")
+        door_toggle(w, "joins_open", tr("room.admin.joins_open"), tr("room.admin.joins_open_help"))
+        if not w.joins_open:
+            st.caption(tr("room.admin.joins_closed_note", n=summary.counts.joined))
+        door_toggle(w, "pin", tr("room.admin.pin_required"), tr("room.admin.pin_help"))
+        if w.pin:
+            st.markdown(f"### {tr('room.admin.pin_now', pin=w.pin)}")
+        show_door_problem()
+        st.caption(join_limit_text())
     with st.container(border=True, key="ws_close_box"):
         st.markdown(f"**{tr('workshop.admin.close_title')}**")
         if not w.saves_diagnosis:

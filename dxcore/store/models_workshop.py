@@ -1,11 +1,12 @@
 """Tables of the live workshop: the workshop, its anonymous participants, their answers,
-and the answers a room agreed on in consensus mode.  Migration: ``0003_workshop``."""
+and the answers a room agreed on in consensus mode.  Migrations: ``0003_workshop``,
+``0009_workshop_door`` (the room PIN and whether new participants may join)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from dxcore.store.models import utcnow
@@ -28,6 +29,10 @@ class Workshop(SQLModel, table=True):
     # the diagnosis saved to the organisation's history when it was closed
     diagnosis_id: int | None = Field(default=None, sa_column=Column(
         Integer, ForeignKey("diagnosis.id", ondelete="SET NULL"), nullable=True))
+    # the room's door: a PIN shown on the projector only (None: none asked), and whether
+    # new participants may still join (those already in may always change their answers)
+    pin: str | None = Field(default=None, max_length=8)
+    joins_open: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
 
 
 class WorkshopParticipant(SQLModel, table=True):

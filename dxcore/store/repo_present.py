@@ -47,7 +47,7 @@ _ON_SCREEN = (
     .select_from(_W.outerjoin(_S, _S.c.workshop_id == _W.c.id))
     .where(_W.c.code == bindparam("b_code"))
 )
-_FIND = select(_W.c.id, _W.c.question_set, _S.c.kind, _S.c.item).select_from(
+_FIND = select(_W.c.id, _W.c.code, _W.c.question_set, _S.c.kind, _S.c.item).select_from(
     _W.outerjoin(_S, _S.c.workshop_id == _W.c.id)).where(_W.c.code == bindparam("b_code"))
 
 
@@ -72,7 +72,7 @@ class OnScreen:
 
     @property
     def screens(self) -> tuple[Screen, ...]:
-        return present.sequence(self.question_set)
+        return present.sequence(self.question_set, code=self.code)
 
     @property
     def screen(self) -> Screen:
@@ -120,14 +120,14 @@ def screen(engine: Engine, code: str) -> Screen:
     """The screen the projector of workshop ``code`` shows (the join screen until one is chosen)."""
     row = _find(engine, code)
     stored = Screen(row.kind, row.item) if row.kind else None
-    return present.current(present.sequence(row.question_set, load()), stored)
+    return present.current(present.sequence(row.question_set, load(), row.code), stored)
 
 
 def show(engine: Engine, code: str, screen_id: str) -> Screen:
     """Put screen ``screen_id`` (``risk``, ``statement:P1-2`` …) on the projector of workshop ``code``."""
     row = _find(engine, code)
     chosen = Screen.parse(screen_id)
-    if chosen not in present.sequence(row.question_set, load()):
+    if chosen not in present.sequence(row.question_set, load(), row.code):
         raise DxError("projector.error.screen", screen=str(screen_id)[:40])
     _store(engine, row.id, chosen)
     return chosen
@@ -140,7 +140,7 @@ def move(engine: Engine, code: str, step: int) -> Screen:
     the projector never jumps further than the facilitator saw.
     """
     row = _find(engine, code)
-    screens = present.sequence(row.question_set, load())
+    screens = present.sequence(row.question_set, load(), row.code)
     now = Screen(row.kind, row.item) if row.kind else None
     moved = present.move(screens, now, step)
     if moved != now:

@@ -49,11 +49,15 @@ RETRIES = 3
 BATCH_MAX = 32  # jobs per shared transaction: the first answers need not wait for the last
 _combiners: dict[str, "_Combiner"] = {}
 _combiners_guard = threading.Lock()
+RECENT_MAX = 1000  # workshops whose last read this process remembers (get_workshop's max_age)
+_recent: dict[tuple[str, str], tuple[float, "WorkshopRecord"]] = {}
+_recent_guard = threading.Lock()
 
 
 # prebuilt statements: a burst of answers spends its time in the database, not building SQL
 _W, _P, _A = Workshop.__table__, WorkshopParticipant.__table__, WorkshopAnswer.__table__
-_LOCK_WORKSHOP = select(_W).where(_W.c.code == bindparam("b_code")).with_for_update()
+_FIND_WORKSHOP = select(_W).where(_W.c.code == bindparam("b_code"))
+_LOCK_WORKSHOP = _FIND_WORKSHOP.with_for_update()
 _FIND_PARTICIPANT = (select(_P.c.id).where(_P.c.workshop_id == bindparam("b_wid"), _P.c.token == bindparam("b_token"))
                      .with_for_update())
 _TOUCH_PARTICIPANT = update(_P).where(_P.c.id == bindparam("b_pid")).values(role=bindparam("b_role"))
@@ -90,6 +94,8 @@ class WorkshopRecord:
     created_at: datetime
     closed_at: datetime | None
     diagnosis_id: int | None
+    pin: str | None = None  # the room PIN new participants must type (shown on the projector only)
+    joins_open: bool = True  # False: the facilitator stopped new joins; those in may still answer
 
     @property
     def is_open(self) -> bool:
@@ -155,10 +161,28 @@ class Closed:
     source: str | None  # "aggregate" | "consensus" | None (nothing saved)
 
 
+@dataclass(frozen=True)
+class Admission:
+    """What a newcomer through the join page brings: the PIN they typed.  With it, a new
+    participant is let in only while joins are open and with the room's PIN (if it has
+    one); without it (the CLI's paper forms, the demo) the facilitator is the one adding."""
+    pin: str | None = None
+
+
 def _record(row) -> WorkshopRecord:
     return WorkshopRecord(row.id, row.code, row.org_id, row.title, row.question_set, row.max_participants,
                           bool(row.revealed), row.consensus_size, row.created_at, row.closed_at,
-                          row.diagnosis_id)
+                          row.diagnosis_id, row.pin, bool(row.joins_open))
+
+
+def _admit(row, admission: Admission | None) -> None:
+    """Refuse a new participant the room's door does not let in (DxError; nothing stored)."""
+    if admission is None:
+        return
+    if not row.joins_open:
+        raise DxError("room.error.joins_closed")
+    if row.pin and ws.normalise_pin(admission.pin) != row.pin:
+        raise DxError("room.error.wrong_pin" if admission.pin else "room.error.need_pin")
 
 
 # transactions ----------------------------------------------------------------------
@@ -332,27 +356,43 @@ def create_workshop(engine: Engine, org_id: int, title: str, question_set: str,
     raise RuntimeError("could not find a free workshop code")
 
 
-def get_workshop(engine: Engine, code: str) -> WorkshopRecord | None:
+def get_workshop(engine: Engine, code: str, max_age: float = 0.0) -> WorkshopRecord | None:
+    """The workshop with this code, or None.  ``max_age`` > 0 accepts what this process read
+    at most that many seconds ago (a room of phones loading the page reads the database once
+    a moment, not once each); every write here re-checks the workshop in its transaction."""
     try:
         code = ws.validate_code(code)
     except DxError:
         return None
+    key = (str(engine.url), code)
+    if max_age > 0:
+        hit = _recent.get(key)
+        if hit is not None and time.monotonic() - hit[0] <= max_age:
+            return hit[1]
     with engine.connect() as conn:
-        row = conn.execute(select(Workshop).where(Workshop.code == code)).first()
-    return _record(row) if row else None
+        row = conn.execute(_FIND_WORKSHOP, {"b_code": code}).first()
+    if row is None:
+        return None
+    record = _record(row)
+    with _recent_guard:
+        _recent.pop(key, None)
+        _recent[key] = (time.monotonic(), record)
+        while len(_recent) > RECENT_MAX:
+            del _recent[next(iter(_recent))]
+    return record
 
 
-def require_workshop(engine: Engine, code: str) -> WorkshopRecord:
+def require_workshop(engine: Engine, code: str, max_age: float = 0.0) -> WorkshopRecord:
     """The workshop with this code (as typed), or a DxError saying what is wrong."""
     clean = ws.validate_code(code)
-    found = get_workshop(engine, clean)
+    found = get_workshop(engine, clean, max_age)
     if found is None:
         raise DxError("workshop.error.not_found", code=clean)
     return found
 
 
-def require_open(engine: Engine, code: str) -> WorkshopRecord:
-    found = require_workshop(engine, code)
+def require_open(engine: Engine, code: str, max_age: float = 0.0) -> WorkshopRecord:
+    found = require_workshop(engine, code, max_age)
     if not found.is_open:
         raise DxError("workshop.error.closed", code=found.code)
     return found
@@ -383,16 +423,31 @@ def list_workshops(engine: Engine, org_id: int) -> list[Summary]:
     return [Summary(_record(r), Counts(r.joined, r.answered)) for r in rows]
 
 
-def set_revealed(engine: Engine, code: str, revealed: bool) -> WorkshopRecord:
-    """Show the results to the room, or hide them again."""
+def _change(engine: Engine, code: str, values: dict, while_open: bool = True) -> WorkshopRecord:
+    """Set ``values`` on the workshop's row (locked; only while it is open unless told otherwise)."""
     code = ws.validate_code(code)
 
     def job(conn: Connection) -> None:
-        row = _locked_workshop(conn, code)
-        conn.execute(update(_W).where(_W.c.id == row.id).values(revealed=bool(revealed)))
+        row = _require_open_row(conn, code) if while_open else _locked_workshop(conn, code)
+        conn.execute(update(_W).where(_W.c.id == row.id).values(**values))
 
     _write(engine, job)
     return require_workshop(engine, code)
+
+
+def set_revealed(engine: Engine, code: str, revealed: bool) -> WorkshopRecord:
+    """Show the results to the room, or hide them again."""
+    return _change(engine, code, {"revealed": bool(revealed)}, while_open=False)
+
+
+def set_joins_open(engine: Engine, code: str, joins_open: bool) -> WorkshopRecord:
+    """Let new participants join, or stop them once the room is in (those in may still answer)."""
+    return _change(engine, code, {"joins_open": bool(joins_open)})
+
+
+def set_pin(engine: Engine, code: str, required: bool) -> WorkshopRecord:
+    """Ask newcomers for a fresh room PIN (shown on the projector only), or stop asking."""
+    return _change(engine, code, {"pin": ws.new_pin() if required else None})
 
 
 # participants ----------------------------------------------------------------------
@@ -412,7 +467,8 @@ def _participant_upsert(dialect: str, answered: bool, returning: bool = True):
     return stmt.returning(_P.c.id) if returning else stmt
 
 
-def _participant(conn: Connection, row, token: str, role: str, answered: bool) -> tuple[int, bool]:
+def _participant(conn: Connection, row, token: str, role: str, answered: bool,
+                 admission: Admission | None = None) -> tuple[int, bool]:
     """(participant id, was new): the token's participant, created if the limit allows.
 
     The found participant's row stays locked (PostgreSQL) until commit, so one participant's
@@ -427,6 +483,7 @@ def _participant(conn: Connection, row, token: str, role: str, answered: bool) -
         else:
             conn.execute(_TOUCH_PARTICIPANT, {"b_pid": found.id, "b_role": role})
         return found.id, False
+    _admit(row, admission)
     if row.max_participants is not None:
         if conn.execute(_JOINED, {"b_wid": row.id}).scalar_one() >= row.max_participants:
             raise DxError("workshop.error.full", limit=row.max_participants)
@@ -436,27 +493,30 @@ def _participant(conn: Connection, row, token: str, role: str, answered: bool) -
     return new_id, True
 
 
-def join(engine: Engine, code: str, token: str, role: str) -> Joined:
-    """A participant joins (or changes role): counted on the join screen from now on."""
+def join(engine: Engine, code: str, token: str, role: str, admission: Admission | None = None) -> Joined:
+    """A participant joins (or changes role): counted on the join screen from now on.
+    A newcomer with an ``admission`` (the join page) needs open joins and the room's PIN."""
     code, role, token = ws.validate_code(code), ws.validate_role(role), _check_token(token)
 
     def job(conn: Connection) -> Joined:
         row = _require_open_row(conn, code)
-        pid, new = _participant(conn, row, token, role, answered=False)
+        pid, new = _participant(conn, row, token, role, answered=False, admission=admission)
         return Joined(_record(row), pid, role, new)
 
     return _write(engine, job)
 
 
-def submit(engine: Engine, code: str, token: str, role: str, answers: Mapping) -> Submitted:
+def submit(engine: Engine, code: str, token: str, role: str, answers: Mapping,
+           admission: Admission | None = None) -> Submitted:
     """Record a participant's answers, replacing any they gave before.
 
-    The participant is created if they had not joined yet (the CLI's paper forms).
-    Bad answers, an unknown or closed code or a full workshop raise DxError and
-    change nothing.
+    The participant is created if they had not joined yet (a phone that sends everything
+    at once, the CLI's paper forms); a newcomer with an ``admission`` needs open joins and
+    the room's PIN.  Bad answers, an unknown or closed code, a full workshop or a closed
+    door raise DxError and change nothing.
     """
     code, role, token = ws.validate_code(code), ws.validate_role(role), _check_token(token)
-    return _write(engine, _Submit(code, token, role, answers))
+    return _write(engine, _Submit(code, token, role, answers, admission))
 
 
 @dataclass(frozen=True)
@@ -467,11 +527,12 @@ class _Submit:
     token: str
     role: str
     answers: Mapping
+    admission: Admission | None = None
 
     def __call__(self, conn: Connection) -> Submitted:
         row = _require_open_row(conn, self.code)
         clean = ws.validate_answers(row.question_set, self.answers)
-        pid, _ = _participant(conn, row, self.token, self.role, answered=True)
+        pid, _ = _participant(conn, row, self.token, self.role, answered=True, admission=self.admission)
         # always: a participant who came in through the upsert may have answered a moment ago
         replaced = conn.execute(_DROP_ANSWERS, {"b_pid": pid}).rowcount > 0
         conn.execute(_ADD_ANSWERS, [{"participant_id": pid, "question_id": q, "value": v}
@@ -493,6 +554,8 @@ class _Submit:
                                      for j in jobs if j.token in found])
         new = [j for j in jobs if j.token not in found]
         if new:
+            for j in new:
+                _admit(row, j.admission)
             if row.max_participants is not None and (
                     conn.execute(_JOINED, {"b_wid": row.id}).scalar_one() + len(new) > row.max_participants):
                 raise DxError("workshop.error.full", limit=row.max_participants)
@@ -601,14 +664,7 @@ def clear_consensus(engine: Engine, code: str, question_id: str | None = None) -
 
 def set_consensus_size(engine: Engine, code: str, size: int | None) -> None:
     """How many people agreed in consensus mode (saved with the diagnosis)."""
-    code = ws.validate_code(code)
-    size = ws.validate_limit(size)
-
-    def job(conn: Connection) -> None:
-        row = _require_open_row(conn, code)
-        conn.execute(update(_W).where(_W.c.id == row.id).values(consensus_size=size))
-
-    _write(engine, job)
+    _change(engine, code, {"consensus_size": ws.validate_limit(size)})
 
 
 def _consensus(conn: Connection, workshop_id: int) -> dict[str, int | None]:

@@ -1,16 +1,19 @@
 """A live workshop in real browsers: the projector and three phones.
 
 The facilitator's page shows the join link; three participants (separate browser
-contexts, phone-sized) open exactly that link (?ws=CODE), pick a role and answer; the
-projector's count and charts follow by themselves — the page is never reloaded.  No
-page loads anything from outside the server.
+contexts, phone-sized) open exactly that link (?ws=CODE), pick a role and answer — choosing
+costs no round trip to the server, sending costs one — and the projector's count and charts
+follow by themselves: the page is never reloaded.  A phone in the middle of the full set
+reloads and finds its draft.  No page loads anything from outside the server.
 """
 
 import re
 
 import pytest
 from playwright.sync_api import expect
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
+from dxcore import workshop as ws
 from dxcore.content import load
 from dxcore.i18n import pick
 from dxcore.store import engine as engine_mod
@@ -39,22 +42,46 @@ def corner(page):
     return page.locator(".ws-corner")
 
 
-def answer_on_phone(phone, url: str, role: str, value: int) -> None:
+def reruns_sent(pg) -> list:
+    """The rerun requests the page sends to the server over its websocket, as they go."""
+    sent: list[bytes] = []
+
+    def watch(socket) -> None:
+        socket.on("framesent", lambda payload: sent.append(payload) if isinstance(payload, bytes) else None)
+
+    pg.on("websocket", watch)
+    return sent
+
+
+def count_reruns(sent: list) -> int:
+    return sum(1 for frame in sent if BackMsg.FromString(frame).WhichOneof("type") == "rerun_script")
+
+
+def answer_on_phone(phone, url: str, role: str, value: int, artifacts=None) -> None:
+    """Open the link, choose a role and an answer for each statement, send: one round trip to send."""
+    sent = reruns_sent(phone)
     phone.goto(url)
     wait_idle(phone)
     expect(phone.get_by_role("heading", name="ワークショップに参加")).to_be_visible(timeout=30_000)
     expect(phone.get_by_text("午後のDX研修")).to_be_visible()
-    phone.locator(".st-key-ws_role-ja").get_by_text(role, exact=True).click()
-    phone.locator(".st-key-ws_join button").click()
+    loaded = count_reruns(sent)
+    role_option = phone.locator(".st-key-ws_role-ja").get_by_text(role, exact=True)
+    role_option.click()
     label = f"{value} {pick(C.scale[value - 1].label, 'ja')}"
     for q in PULSE:
         block = phone.locator(f".st-key-wsq_{q}-ja")
         expect(block).to_be_visible(timeout=30_000)
-        block.get_by_text(label, exact=True).click()
+        option = block.get_by_text(label, exact=True)
+        option.click()
         expect(block.locator("input[type=radio]:checked")).to_have_count(1)
-    expect(phone.get_by_text("回答済み 7 / 7 問")).to_be_visible(timeout=30_000)
+    box = phone.locator(f".st-key-wsq_{PULSE[-1]}-ja label").filter(has_text=label).bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 300, box  # a touch target a thumb finds at 390 px
+    assert count_reruns(sent) == loaded, "choosing an answer went to the server"
+    if artifacts is not None:
+        phone.screenshot(path=str(artifacts / f"workshop-phone-chosen-{value}.png"), full_page=True)
     phone.locator(".st-key-ws_submit button").click()
     expect(phone.get_by_text("回答を受け付けました")).to_be_visible(timeout=30_000)
+    assert count_reruns(sent) == loaded + 1  # role, answers and join: one tap, one round trip
 
 
 def test_projector_follows_three_phones_without_reloading(page, phones, server, tmp_path, artifacts):
@@ -75,28 +102,15 @@ def test_projector_follows_three_phones_without_reloading(page, phones, server, 
     expect(page.get_by_text("参加 0 人", exact=True)).to_be_visible()
     page.screenshot(path=str(artifacts / "workshop-projector-join.png"), full_page=True)
 
-    first = phones()
-    first.goto(join_url)
-    wait_idle(first)
-    first.locator(".st-key-ws_role-ja").get_by_text(PEOPLE[0][0], exact=True).click()
-    first.locator(".st-key-ws_join button").click()
-    expect(first.locator(f".st-key-wsq_{PULSE[0]}-ja")).to_be_visible(timeout=30_000)
-    expect(page.get_by_text("参加 1 人", exact=True)).to_be_visible(timeout=LIVE_WAIT_MS)  # no reload
-
     page.keyboard.press("ArrowRight")  # the projector's keyboard: the room's risk by pattern
     expect(page.get_by_role("heading", name="会場の失敗パターン別リスク")).to_be_visible(timeout=30_000)
     page.keyboard.press("h")  # show the results to the room
     expect(page.get_by_text("まだ回答がありません")).to_be_visible(timeout=30_000)
     expect(corner(page)).to_contain_text("回答済み 0 人")
 
-    label = f"{PEOPLE[0][1]} {pick(C.scale[PEOPLE[0][1] - 1].label, 'ja')}"
-    for q in PULSE:
-        first.locator(f".st-key-wsq_{q}-ja").get_by_text(label, exact=True).click()
-        expect(first.locator(f".st-key-wsq_{q}-ja input[type=radio]:checked")).to_have_count(1)
-    first.locator(".st-key-ws_submit button").click()
-    expect(first.get_by_text("回答を受け付けました")).to_be_visible(timeout=30_000)
-
-    expect(corner(page)).to_contain_text("回答済み 1 人", timeout=LIVE_WAIT_MS)
+    first = phones()
+    answer_on_phone(first, join_url, PEOPLE[0][0], PEOPLE[0][1], artifacts)
+    expect(corner(page)).to_contain_text("回答済み 1 人 / 参加 1 人", timeout=LIVE_WAIT_MS)  # no reload
     distribution = page.locator(".st-key-present_risk")  # the room's risk, drawn again as answers come
     expect(distribution.locator("svg.marks").first).to_be_visible(timeout=LIVE_WAIT_MS)
     wait_idle(page)
@@ -127,6 +141,32 @@ def test_projector_follows_three_phones_without_reloading(page, phones, server, 
     assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=3, answered=3)
     for pg in (page, first, second, third):
         assert pg.outside.requests == [], f"a page fetched from outside the server: {pg.outside.requests}"
+
+
+def test_a_phone_that_reloads_in_the_full_set_resumes_its_draft(phones, server, tmp_path, artifacts):
+    engine = engine_mod.get_engine(f"sqlite:///{tmp_path / 'browser.sqlite3'}")
+    org = repo.create_org(engine, "研修市")
+    w = wrepo.create_workshop(engine, org.id, "フル診断の研修", "full")
+    pages = ws.pages("full", C)
+    phone = phones()
+    phone.goto(f"{server.url}/?ws={w.code}")
+    wait_idle(phone)
+    phone.locator(".st-key-ws_role-ja").get_by_text("現場職員", exact=True).click()
+    for q in pages[0]:
+        phone.locator(f".st-key-wsq_{q}-ja").get_by_text("わからない", exact=True).click()
+    phone.locator(".st-key-ws_next button").click()
+    expect(phone.locator(f".st-key-wsq_{pages[1][0]}-ja")).to_be_visible(timeout=30_000)
+    expect(phone).to_have_url(re.compile(r"[?&]p="))
+    phone.locator(f".st-key-wsq_{pages[1][0]}-ja").get_by_text("4 やや当てはまる", exact=True).click()
+    phone.reload()  # unsent choices on this page are the phone's own; the pages sent are kept
+    wait_idle(phone)
+    expect(phone.get_by_text("続きから答えてください")).to_be_visible(timeout=30_000)
+    expect(phone.get_by_text(f"2 / {len(pages)} ページ", exact=False)).to_be_visible()
+    phone.locator(".st-key-ws_back button").click()
+    first = phone.locator(f".st-key-wsq_{pages[0][0]}-ja")
+    expect(first.locator("input[type=radio]:checked")).to_have_count(1, timeout=30_000)
+    phone.screenshot(path=str(artifacts / "workshop-phone-full-resumed.png"), full_page=True)
+    assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=1, answered=0)
 
 
 def test_admin_password_in_a_real_server(browser, tmp_path, artifacts):

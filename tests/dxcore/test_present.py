@@ -172,3 +172,12 @@ def test_the_answer_bars_write_people_and_share_on_each_answer():
     myth = wc.myth_options(present.myth_tally(ws.aggregate([], "myths", C), "M1"), "en", C)
     assert [label for label, _, _ in myth] == ["○ True", "× False", "Don't know"]
     assert json.dumps(wc.answer_bars(myth, "en").to_dict())  # nobody yet: still a chart
+
+
+def test_the_projector_shows_the_warm_up_in_the_order_the_phones_answer_it():
+    from dxcore.workshop import statement_ids
+
+    for code in ("ABC234", "XYZ789", "QWE456"):
+        shown = [s.item for s in present.sequence("myths", C, code) if s.kind == MYTH]
+        assert shown == list(statement_ids("myths", C, code))
+        assert sorted(shown) == sorted(m.id for m in C.myths)

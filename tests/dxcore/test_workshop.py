@@ -255,3 +255,78 @@ def test_room_to_dict_for_the_cli():
     assert set(out["roles"]) == {"executive", "frontline"} and out["roles"]["executive"]["count"] == 1
     assert out["roles"]["executive"]["patterns"][0]["risk"] is not None
     assert out["gaps"] and out["gaps"][0]["difference"] == 3.0
+
+
+# the phone's pages, the warm-up's order, values from a client, the join limit ------------
+
+def test_a_phone_answers_any_set_in_at_most_three_pages_cut_at_patterns():
+    assert ws.pages("pulse", C) == (C.question_ids("pulse"),)
+    assert ws.pages("myths", C) == (ws.statement_ids("myths", C),)
+    full = ws.pages("full", C)
+    assert 2 <= len(full) <= ws.MAX_PAGES
+    assert tuple(q for page in full for q in page) == C.question_ids("full")  # every statement, in order
+    for before, after in zip(full, full[1:]):  # a pattern is never cut in two
+        assert C.question_index[before[-1]].pattern != C.question_index[after[0]].pattern
+    assert max(map(len, full)) - min(map(len, full)) <= 6  # as even as whole patterns allow
+
+
+def test_the_warm_up_order_is_the_workshops_own_and_the_same_everywhere():
+    ids = set(ws.statement_ids("myths", C))
+    orders = {ws.statement_ids("myths", C, code) for code in ("ABCDEF", "GHJKLM", "NPQRST", "UVWXYZ", "234567",
+                                                              "89ABCD", "EFGHJK", "LMNPQR")}
+    assert all(set(o) == ids for o in orders) and len(orders) > 1  # shuffled per workshop
+    assert ws.statement_ids("myths", C, "abcdef") == ws.statement_ids("myths", C, "ABCDEF")  # as typed
+    assert ws.statement_ids("myths", C) == tuple(m.id for m in C.myths)  # no code: the content's order
+    assert ws.pages("myths", C, "GHJKLM") == (ws.statement_ids("myths", C, "GHJKLM"),)
+    assert ws.statement_ids("pulse", C, "ABCDEF") == C.question_ids("pulse")  # the questionnaire keeps its order
+
+
+def test_choices_from_a_client_keep_only_what_the_set_allows():
+    unknown = -1
+    q1, q2, q3, q4 = PULSE[:4]
+    got = ws.answers_from_choices("pulse", {q1: 3, q2: unknown, q3: 99, q4: "5", "P9-9": 2, PULSE[4]: None,
+                                            PULSE[5]: True}, unknown, C)
+    assert got == {q1: 3, q2: None}
+    assert ws.answers_from_choices("myths", {"M1": 1, "M2": 0, "M3": 2}, unknown, C) == {"M1": 1, "M2": 0}
+
+
+def test_the_join_limiter_counts_per_address_in_a_sliding_window():
+    now = [0.0]
+    limiter = ws.JoinLimiter(3, 60, clock=lambda: now[0])
+    assert [limiter.allow("10.0.0.1") for _ in range(4)] == [True, True, True, False]
+    assert limiter.allow("10.0.0.2") and limiter.allow(None)  # others, and this computer, are separate
+    assert limiter.retry_after("10.0.0.1") == 60
+    now[0] = 59.5
+    assert not limiter.allow("10.0.0.1") and limiter.retry_after("10.0.0.1") == 1
+    now[0] = 60.0
+    assert limiter.allow("10.0.0.1")  # the first three have left the window
+    assert all(ws.JoinLimiter(0, 60).allow("x") for _ in range(100))  # 0: no limit
+
+
+def test_the_join_limiter_forgets_the_oldest_addresses_first(monkeypatch):
+    monkeypatch.setattr(ws.JoinLimiter, "MAX_ADDRESSES", 3)
+    limiter = ws.JoinLimiter(1, 60, clock=lambda: 0.0)
+    for a in "abcd":
+        assert limiter.allow(a)
+    assert limiter.allow("a") and not limiter.allow("d")  # "a" was forgotten, "d" is remembered
+
+
+@pytest.mark.parametrize("raw, expected", [("", ws.JOIN_LIMIT), ("100/30", (100, 30.0)), ("0", (0, 60.0)),
+                                           (" 5 ", (5, 60.0))])
+def test_the_join_limit_comes_from_the_environment(monkeypatch, raw, expected):
+    monkeypatch.setenv("DX_JOIN_LIMIT", raw)
+    assert ws.join_limit_from_env() == expected
+
+
+@pytest.mark.parametrize("raw", ["lots", "10/0", "-1/60", "10/x"])
+def test_a_bad_join_limit_is_refused_with_a_sentence(monkeypatch, raw):
+    monkeypatch.setenv("DX_JOIN_LIMIT", raw)
+    with pytest.raises(DxError) as e:
+        ws.join_limit_from_env()
+    assert "DX_JOIN_LIMIT" in e.value.message("ja")
+
+
+def test_a_room_pin_is_a_few_digits_and_typed_pins_are_normalised():
+    pins = {ws.new_pin() for _ in range(50)}
+    assert all(len(p) == ws.PIN_LENGTH and p.isdigit() for p in pins) and len(pins) > 10
+    assert ws.normalise_pin(" １２３４ ") == "1234" and ws.normalise_pin(None) == ""

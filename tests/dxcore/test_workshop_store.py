@@ -245,3 +245,94 @@ def test_a_returning_participant_finds_their_role_and_answers(any_engine, org):
     assert back == wrepo.Returning("frontline", True, {PULSE[0]: 2, PULSE[1]: None})
     assert wrepo.returning(any_engine, other.code, me) is None  # a token is per workshop
     assert wrepo.returning(any_engine, w.code, token()) is None
+
+
+# the room's door: stop new joins, a room PIN ---------------------------------------------
+
+def test_a_new_workshop_lets_anyone_in_without_a_pin(any_engine, org):
+    w = wrepo.create_workshop(any_engine, org.id, "研修", "pulse")
+    assert (w.pin, w.joins_open) == (None, True)
+    assert wrepo.join(any_engine, w.code, token(), "frontline", wrepo.Admission(pin=None)).new
+
+
+def test_stopping_joins_keeps_newcomers_out_and_lets_those_in_answer(any_engine, org):
+    w = wrepo.create_workshop(any_engine, org.id, "研修", "pulse")
+    inside = token()
+    wrepo.join(any_engine, w.code, inside, "frontline", wrepo.Admission())
+    assert wrepo.set_joins_open(any_engine, w.code, False).joins_open is False
+    with pytest.raises(DxError) as e:
+        wrepo.submit(any_engine, w.code, token(), "frontline", {PULSE[0]: 3}, wrepo.Admission())
+    assert e.value.key == "room.error.joins_closed"
+    with pytest.raises(DxError):
+        wrepo.join(any_engine, w.code, token(), "frontline", wrepo.Admission())
+    assert wrepo.submit(any_engine, w.code, inside, "executive", {PULSE[0]: 3}, wrepo.Admission()).answers == 1
+    # the facilitator's own paper forms (no admission) still go in
+    wrepo.submit(any_engine, w.code, token(), "other", {PULSE[0]: 2})
+    assert wrepo.counts(any_engine, w.id) == wrepo.Counts(joined=2, answered=2)
+    assert wrepo.set_joins_open(any_engine, w.code, True).joins_open
+
+
+def test_a_room_pin_is_asked_of_newcomers_only(any_engine, org):
+    w = wrepo.create_workshop(any_engine, org.id, "研修", "pulse")
+    inside = token()
+    wrepo.submit(any_engine, w.code, inside, "frontline", {PULSE[0]: 3}, wrepo.Admission())
+    pin = wrepo.set_pin(any_engine, w.code, True).pin
+    assert pin is not None and len(pin) == ws.PIN_LENGTH and pin.isdigit()
+    assert wrepo.get_workshop(any_engine, w.code).pin == pin
+    for typed, key in ((None, "room.error.need_pin"), ("", "room.error.need_pin"),
+                       (str((int(pin) + 1) % 10_000).zfill(4), "room.error.wrong_pin")):
+        with pytest.raises(DxError) as e:
+            wrepo.submit(any_engine, w.code, token(), "frontline", {PULSE[0]: 3}, wrepo.Admission(typed))
+        assert e.value.key == key
+    assert rows(any_engine, WorkshopParticipant) == 1  # nothing stored for them
+    wrepo.submit(any_engine, w.code, inside, "frontline", {PULSE[0]: 4}, wrepo.Admission())  # already in
+    wide = pin.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert wrepo.join(any_engine, w.code, token(), "other", wrepo.Admission(f" {wide} ")).new
+    assert wrepo.set_pin(any_engine, w.code, False).pin is None
+
+
+def test_a_burst_with_a_wrong_pin_refuses_only_that_newcomer(any_engine, org):
+    import threading
+
+    w = wrepo.create_workshop(any_engine, org.id, "研修", "pulse")
+    pin = wrepo.set_pin(any_engine, w.code, True).pin
+    wrong = str((int(pin) + 5) % 10_000).zfill(4)
+    people = [(token(), pin if i % 5 else wrong) for i in range(20)]
+    barrier = threading.Barrier(len(people))
+    outcome: dict[str, str] = {}
+
+    def send(t: str, typed: str) -> None:
+        barrier.wait()
+        try:
+            wrepo.submit(any_engine, w.code, t, "frontline", {PULSE[0]: 2}, wrepo.Admission(typed))
+            outcome[t] = "in"
+        except DxError as e:
+            outcome[t] = e.key
+
+    threads = [threading.Thread(target=send, args=p) for p in people]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert sorted(outcome.values()) == ["in"] * 16 + ["room.error.wrong_pin"] * 4
+    assert wrepo.counts(any_engine, w.id) == wrepo.Counts(joined=16, answered=16)
+
+
+def test_the_door_cannot_be_changed_once_closed(any_engine, org):
+    w = wrepo.create_workshop(any_engine, org.id, "研修", "pulse")
+    wrepo.close(any_engine, w.code)
+    for change in (lambda: wrepo.set_pin(any_engine, w.code, True),
+                   lambda: wrepo.set_joins_open(any_engine, w.code, False)):
+        with pytest.raises(DxError):
+            change()
+
+
+def test_a_recent_read_is_reused_only_when_asked_and_refreshed_by_a_fresh_read(any_engine, org):
+    w = wrepo.create_workshop(any_engine, org.id, "研修", "pulse")
+    assert wrepo.get_workshop(any_engine, w.code, max_age=60).joins_open
+    with any_engine.begin() as conn:  # another process closes the door
+        conn.execute(Workshop.__table__.update().values(joins_open=False))
+    assert wrepo.get_workshop(any_engine, w.code, max_age=60).joins_open  # as read a moment ago
+    assert not wrepo.get_workshop(any_engine, w.code).joins_open  # read now (and remembered)
+    assert not wrepo.get_workshop(any_engine, w.code, max_age=60).joins_open
+    assert wrepo.get_workshop(any_engine, "ZZZZZZ", max_age=60) is None

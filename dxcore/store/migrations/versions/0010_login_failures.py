@@ -1,13 +1,13 @@
 """login failures: wrong admin passwords, for a lockout across sessions and processes
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
