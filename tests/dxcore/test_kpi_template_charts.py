@@ -32,9 +32,67 @@ def test_template_sheets_headers_validation_and_frozen_header():
     sat = by_col[col["住民満足度(5段階平均)"]]
     assert (sat.type, sat.formula1, sat.formula2) == ("decimal", "1", "5")
     kpis = wb["KPIと計算式"]
-    assert [c.value for c in kpis["A"][1:14]] == [k.id for k in CAT.kpis]
-    assert "処理にかかった時間の合計 ÷ 処理件数" in [c.value for c in kpis["E"]]
+    assert [c.value for c in kpis["A"][1:1 + len(CAT.kpis)]] == [k.id for k in CAT.kpis]
+    assert any(str(c.value).startswith("処理にかかった時間の合計 ÷ 処理件数") for c in kpis["E"])
     assert any("空欄" in str(c.value) for c in wb["入力の説明"]["A"])
+
+
+def test_every_column_says_what_to_count_and_which_kpis_it_feeds():
+    wb = load_workbook(io.BytesIO(template_bytes(CAT, "ja")))
+    ws = wb["月次データ"]
+    notes = {c.value: c.comment.text for c in ws[1][3:]}
+    assert set(notes) == {m.header for m in CAT.measures}
+    assert "使うKPI: 職員研修受講率" in notes["年度内の研修受講者数(実人数)"]
+    assert notes["自動化・AI適用業務数"].startswith("【月末時点の数】")
+    assert "来庁者数" in notes and "書かない窓口の利用率" in notes["来庁者数"]  # 来庁者数 now feeds KPIs
+    prompts = {dv.promptTitle: dv.prompt for dv in ws.data_validations.dataValidation if dv.promptTitle}
+    assert prompts["オンライン化済み手続数"].startswith("【月末時点の数】")
+    guide = [str(c.value) for c in wb["入力の説明"]["A"]]
+    assert [g for g in guide if g.startswith("■")] == [
+        "■ 業務(処理件数と時間)", "■ 住民サービス(申請・窓口・問い合わせ・住民アンケート)",
+        "■ 庁内(決裁・印刷・勤務・研修・生成AI・職員アンケート)",
+        "■ 自動化と改善(自動化・改善・内製・委託・部署横断・制度改正)"]
+    assert any(g.startswith("委託改修費(円)(vendor_change_cost): ") for g in guide)
+    kpis = {r[0].value: [c.value for c in r] for r in wb["KPIと計算式"].iter_rows(min_row=2) if r[0].value}
+    assert kpis["training_rate"][5] == "年度内の研修受講者数(実人数)、職員数"
+    assert kpis["inquiries"][3] == "向きなし(総量を示す)" and "S6" in kpis["inquiries"][6]
+    assert "3,929円" in kpis["staff_cost_equivalent"][4] and "給与・定員管理等について" in kpis[
+        "staff_cost_equivalent"][4]
+
+
+def test_a_template_filled_in_every_column_reads_back_every_value():
+    wb = load_workbook(io.BytesIO(template_bytes(CAT)))
+    ws = wb["月次データ"]
+    header = [c.value for c in ws[1]]
+    small = {"resident_sat": 4.2, "wait_minutes": 12.5, "hours": 7.5, "hours_saved": 3.5, "overtime_hours": 20.5}
+    row = ["2025-04", "市民課", "窓口"] + [small.get(m.id, 10 + i) for i, m in enumerate(CAT.measures)]
+    # wholes at least as large as their parts
+    for whole in ("staff", "total_apps", "inquiries", "visitors", "approvals_total", "resident_sat_n", "staff_sat_n",
+                  "procedures_target"):
+        row[header.index(CAT.measure_index[whole].header)] = 1000
+    ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    p = sheets.parse(out.getvalue(), "all.xlsx", CAT, today=date(2026, 11, 26))
+    assert p.ok, [x.message() for x in p.problems]
+    assert set(p.values["measure"]) == set(CAT.measure_index)
+    # one month gives no process a complete 年度, so only the reduction has nothing to show
+    assert set(kpi.monthly(p.values, CAT)["kpi"]) == {k.id for k in CAT.kpis} - {"time_reduction_rate",
+                                                                                 "hours_reduced"}
+
+
+def test_old_files_with_the_earlier_headers_still_read():
+    """Files made from the earlier template keep working: 「AI・RPA活用件数」 and 「研修受講者数」."""
+    wb = load_workbook(io.BytesIO(template_bytes(CAT)))
+    ws = wb.create_sheet("old")
+    ws.append(["年月", "部署", "AI・RPA活用件数", "研修受講者数", "職員数"])
+    ws.append(["2025-04", "市民課", 12, 3, 20])
+    del wb["月次データ"]
+    out = io.BytesIO()
+    wb.save(out)
+    p = sheets.parse(out.getvalue(), "old.xlsx", CAT, today=date(2026, 11, 26))
+    assert p.ok and dict(zip(p.values["measure"], p.values["value"])) == {"automations": 12, "trained": 3,
+                                                                          "staff": 20}
 
 
 def test_english_template_keeps_the_japanese_data_headers():
