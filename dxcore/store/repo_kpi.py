@@ -31,8 +31,7 @@ from dxcore.errors import DxError
 from dxcore.exports import FORMULA_STARTS
 from dxcore.sheets import Parsed, Problem
 from dxcore.store.models import Organization, utcnow
-from dxcore.store.models_kpi import (KpiBaseline, KpiChange, KpiCustom, KpiSettings, KpiTarget, KpiUpload,
-                                     KpiValue)
+from dxcore.store.models_kpi import KpiBaseline, KpiChange, KpiCustom, KpiSettings, KpiTarget, KpiUpload, KpiValue
 from dxcore.store.sql import upsert
 
 CELL = ["month", "department", "process", "measure"]
