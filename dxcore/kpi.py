@@ -643,6 +643,11 @@ def format_delta(delta: float | None, unit: str, lang: str = "ja", like: float |
     return ("+" if sign > 0 else "-" if sign < 0 else "±") + body
 
 
+def format_attainment(att: float | None) -> str:
+    """How far a target is met, as a whole percentage (四捨五入): 146%, or — when unknown."""
+    return "—" if _is_nan(att) else f"{_number(float(att) * 100, 0)}%"
+
+
 def format_target(target: float | None, unit: str, lang: str = "ja") -> str:
     """A target, or an empty string when there is none (never "None")."""
     return "" if _is_nan(target) else format_value(target, unit, lang)
@@ -677,7 +682,7 @@ def formatted_summary(rows: Sequence[Sequence], cat: Catalogue, lang: str = "ja"
         out.append([fy, name, unit_text, format_value(value, unit, lang),
                     "" if total is None else format_value(total, unit, lang),
                     format_target(target, unit, lang),
-                    "" if att is None else f"{att * 100:.0f}%", months])
+                    "" if att is None else format_attainment(att), months])
     return out
 
 
