@@ -36,6 +36,7 @@ LINE_PX = 20  # one line of the band above the plot
 BAND_FONT = BIG - 3
 MAX_MARKER_LINES = 6
 MAX_TICKS = 7
+NARROW_AXIS_PX = 420  # narrower plots label every other tick
 TICK_STEPS = (1, 2, 3, 6, 12, 24, 36, 60, 120)
 LABEL_LIMIT_PX = 150
 WIDE_PX = 560  # plots at least this wide show the annotations' labels, narrower ones numbers only
@@ -71,22 +72,31 @@ def _tick_label(d: date, show_year: bool, lang: str, wareki: bool) -> list[str]:
     return [month, year_label(d, lang, wareki) if show_year else ""]
 
 
-def month_axis(first: date, last: date, lang: str = "ja", wareki: bool = False) -> tuple[alt.Scale, alt.Axis]:
-    """The x scale and axis of every KPI chart over ``first``…``last`` (month starts).
-
-    Tick labels are two lines (month / year, the year on the first tick and where it
-    changes), looked up by month in a table written here, so that 和暦 works and the
-    labels never depend on the browser's time zone."""
-    first, last = month_start(first), month_start(last)
-    lo, hi = month_range(first, last)
-    ticks = month_ticks(first, last)
+def _label_table(first: date, ticks: Sequence[date], lang: str, wareki: bool) -> list:
+    """Tick labels by month index from ``first`` (year on the first tick and where it changes)."""
     table, previous = {}, None
     for d in ticks:
         table[(d.year - first.year) * 12 + d.month - first.month] = _tick_label(d, d.year != previous, lang, wareki)
         previous = d.year
-    labels = [table.get(i, "") for i in range(max(table) + 1)]
-    expr = (f"{json.dumps(labels, ensure_ascii=False)}"
-            f"[(year(datum.value) - {first.year}) * 12 + month(datum.value) - {first.month - 1}]")
+    return [table.get(i, "") for i in range(max(table) + 1)]
+
+
+def month_axis(first: date, last: date, lang: str = "ja", wareki: bool = False) -> tuple[alt.Scale, alt.Axis]:
+    """The x scale and axis of every KPI chart over ``first``…``last`` (month starts).
+
+    Tick labels are two lines (month / year, the year on the first tick and where it
+    changes), looked up by month in tables written here, so that 和暦 works and the labels
+    never depend on the browser's time zone.  A plot narrower than NARROW_AXIS_PX (a
+    phone) labels every other tick, with its own year lines, so no label is dropped."""
+    first, last = month_start(first), month_start(last)
+    lo, hi = month_range(first, last)
+    ticks = month_ticks(first, last)
+    wide = _label_table(first, ticks, lang, wareki)
+    every_other = ticks[::2] if len(ticks) > 4 else ticks
+    narrow = _label_table(first, every_other, lang, wareki)
+    index = f"(year(datum.value) - {first.year}) * 12 + month(datum.value) - {first.month - 1}"
+    expr = (f"(width < {NARROW_AXIS_PX} ? {json.dumps(narrow, ensure_ascii=False)} : "
+            f"{json.dumps(wide, ensure_ascii=False)})[{index}]")
     scale = alt.Scale(domain=[lo.isoformat(), hi.isoformat()])
     axis = alt.Axis(values=[alt.DateTime(year=d.year, month=d.month, date=1) for d in ticks], labelExpr=expr,
                     labelAngle=0, labelFontSize=BIG - 2, labelOverlap="greedy", labelPadding=6, grid=False,
