@@ -450,9 +450,19 @@ def monthly(values: pd.DataFrame, cat: Catalogue | None = None, settings: Settin
     Timestamp).  All departments are added up unless ``department`` is named.  ``base``
     is what the value stands on: the denominator of a ratio (the responses of a survey).
     """
+    return _monthly_table(list(_computed(values, cat, settings, department, kpis)))
+
+
+def summary(values: pd.DataFrame, cat: Catalogue | None = None, settings: Settings | None = None,
+            department: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(:func:`monthly`, :func:`yearly`) of every KPI, computed once for both."""
+    computed = list(_computed(values, cat, settings, department, None))
+    return _monthly_table(computed), _yearly_table(computed)
+
+
+def _monthly_table(computed) -> pd.DataFrame:
     frames = [pd.DataFrame({"month": f["month"].to_numpy(), "kpi": k.id, "value": f["value"].to_numpy(dtype=float),
-                            "base": f["b"].to_numpy(dtype=float)})
-              for k, f in _computed(values, cat, settings, department, kpis)]
+                            "base": f["b"].to_numpy(dtype=float)}) for k, f in computed]
     if not frames:
         return pd.DataFrame({"month": pd.Series(dtype="datetime64[ns]"), "kpi": pd.Series(dtype=object),
                              "value": pd.Series(dtype=float), "base": pd.Series(dtype=float)})
@@ -462,34 +472,45 @@ def monthly(values: pd.DataFrame, cat: Catalogue | None = None, settings: Settin
 YEAR_COLUMNS = ["fiscal_year", "kpi", "value", "total", "months", "base"]
 
 
-def _yearly_frame(k: KpiDef, f: pd.DataFrame, by_department: bool) -> pd.DataFrame:
-    keys = ["fiscal_year", "department"] if by_department else ["fiscal_year"]
-    f = f.assign(fiscal_year=_fy(f["month"])).sort_values(keys + ["month"], kind="stable")
-    g = f.groupby(keys, sort=True)
-    out = g.agg(months=("value", "size"), sum_a=("a", "sum"), sum_b=("b", "sum"), mean=("value", "mean"),
-                total=("value", "sum"), last=("value", "last"), last_b=("b", "last")).reset_index()
-    if k.year == "last":
-        value, total, base = out["last"], np.nan, out["last_b"]
-    elif k.year == "mean":
-        value, total, base = out["mean"], out["total"], out["sum_b"]
-    elif k.rule == "reduction":
-        value, total, base = 1 - _divide(out["sum_a"], out["sum_b"]), np.nan, out["sum_b"]
-    else:
-        value, total, base = _divide(out["sum_a"], out["sum_b"]), np.nan, out["sum_b"]
-    res = out.loc[:, keys].assign(kpi=k.id, value=np.asarray(value, dtype=float), total=total,
-                                  months=out["months"].astype(int), base=np.asarray(base, dtype=float))
-    return res[np.isfinite(res["value"].to_numpy(dtype=float))]
+def _yearly_frame(computed: Sequence[tuple[KpiDef, pd.DataFrame]], by_department: bool) -> pd.DataFrame:
+    """The 年度 values of several KPIs in one grouping: fiscal_year, [department,] kpi, value,
+    total, months, base — by the catalogue order of ``computed``, then 年度."""
+    computed = [(k, f) for k, f in computed if len(f)]
+    keys = ["order", "fiscal_year"] + (["department"] if by_department else [])
+    if not computed:
+        return pd.DataFrame(columns=keys[1:] + ["kpi", "value", "total", "months", "base"])
+    cols = ["month", "value", "a", "b"] + (["department"] if by_department else [])
+    big = pd.concat([f.loc[:, cols].assign(order=i) for i, (_, f) in enumerate(computed)], ignore_index=True)
+    big["fiscal_year"] = _fy(big["month"])
+    big = big.sort_values(keys + ["month"], kind="stable")
+    out = big.groupby(keys, sort=False).agg(
+        months=("value", "size"), sum_a=("a", "sum"), sum_b=("b", "sum"), mean=("value", "mean"),
+        total=("value", "sum"), last=("value", "last"), last_b=("b", "last")).reset_index()
+    k_of = [computed[i][0] for i in out["order"]]
+    year = np.array([k.year for k in k_of])
+    reduction = np.array([k.rule == "reduction" for k in k_of])
+    pooled = _divide(out["sum_a"], out["sum_b"])
+    value = np.where(year == "last", out["last"], np.where(year == "mean", out["mean"],
+                                                             np.where(reduction, 1 - pooled, pooled)))
+    res = out.loc[:, keys[1:]].assign(
+        kpi=[k.id for k in k_of], value=value.astype(float),
+        total=np.where(year == "mean", out["total"], np.nan).astype(float), months=out["months"].astype(int),
+        base=np.where(year == "last", out["last_b"], out["sum_b"]).astype(float))
+    return res[np.isfinite(res["value"].to_numpy(dtype=float))].reset_index(drop=True)
 
 
 def yearly(values: pd.DataFrame, cat: Catalogue | None = None, settings: Settings | None = None,
            department: str | None = None, kpis: Iterable[str] | None = None) -> pd.DataFrame:
     """The KPIs per 年度: fiscal_year, kpi, value (the catalogue's ``year`` rule), total
     (the 年度 sum, for counted KPIs), months (months with data), base (as in :func:`monthly`)."""
-    frames = [_yearly_frame(k, f, False) for k, f in _computed(values, cat, settings, department, kpis)]
-    frames = [f for f in frames if len(f)]
-    if not frames:
+    return _yearly_table(list(_computed(values, cat, settings, department, kpis)))
+
+
+def _yearly_table(computed) -> pd.DataFrame:
+    out = _yearly_frame(computed, False)
+    if out.empty:
         return pd.DataFrame(columns=YEAR_COLUMNS)
-    out = pd.concat(frames, ignore_index=True).loc[:, YEAR_COLUMNS]
+    out = out.loc[:, YEAR_COLUMNS]
     out["total"] = [None if pd.isna(x) else float(x) for x in out["total"]]
     return out
 
@@ -499,7 +520,7 @@ def by_department(values: pd.DataFrame, kpi_id: str, cat: Catalogue | None = Non
     """One KPI per department: (monthly: month, department, value; yearly: fiscal_year,
     department, value), each department computed on its own rows only (in one pass)."""
     for k, f in _computed(values, cat, settings, None, [kpi_id], by_department=True):
-        y = _yearly_frame(k, f, True)
+        y = _yearly_frame([(k, f)], True)
         return (f.loc[:, ["month", "department", "value"]].sort_values(["department", "month"], ignore_index=True),
                 y.loc[:, ["fiscal_year", "department", "value"]].reset_index(drop=True))
     return (pd.DataFrame(columns=["month", "department", "value"]),
@@ -540,12 +561,15 @@ def cards(monthly_kpis: pd.DataFrame, cat: Catalogue, targets: Mapping[tuple[str
     out = []
     ids = list(kpi_ids) if kpi_ids is not None else [k.id for k in cat.headline]
     has_base = "base" in monthly_kpis.columns
+    wanted = monthly_kpis[monthly_kpis["kpi"].isin(ids)]
+    groups = dict(list(wanted.groupby("kpi", sort=False)))
     for kid in ids:
         k = cat.kpi_index.get(kid)
-        s = monthly_kpis[monthly_kpis["kpi"] == kid]
-        if k is None or s.empty:
+        s = groups.get(kid)
+        if k is None or s is None or s.empty:
             continue
-        by_month = {ts.date(): v for ts, v in zip(s["month"], s["value"])}
+        months = [date(ts.year, ts.month, 1) for ts in s["month"]]
+        by_month = dict(zip(months, s["value"].tolist()))
         latest = max(by_month)
         value = float(by_month[latest])
         prev = by_month.get(add_months(latest, -1))
@@ -553,7 +577,7 @@ def cards(monthly_kpis: pd.DataFrame, cat: Catalogue, targets: Mapping[tuple[str
         target = targets.get((kid, fiscal_year(latest))) if k.has_direction else None
         responses = None
         if k.min_n and has_base:
-            responses = float(s.loc[s["month"] == pd.Timestamp(latest), "base"].iloc[0])
+            responses = float(dict(zip(months, s["base"].tolist()))[latest])
         out.append(Card(kid, latest, value,
                         None if prev is None else value - float(prev),
                         None if last_year is None else value - float(last_year),

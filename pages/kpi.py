@@ -7,10 +7,10 @@ import streamlit as st
 from dxcore import charts_kpi, kpi
 from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import fiscal_year
-from dxcore.store import annotations, repo_kpi
+from dxcore.store import annotations
 from ui.common import engine, lang, md, org_page, tr, tx, wkey
 from ui.gate import through_app
-from ui.kpi import annotation_list, cards, catalogue, dashboard, how_to_start, own_kpis, settings, wareki
+from ui.kpi import annotation_list, cards, dashboard, how_to_start, page_data, wareki
 from ui.kpi import by_department as department_data
 
 through_app()
@@ -20,13 +20,11 @@ CHOSEN = "kpi_chosen"
 COMPARE = "kpi_compare"
 
 org = org_page("kpi.dashboard.title")
-own = own_kpis(org.id)
-cat, conf = catalogue(org.id, own), settings(org.id)
-everyone = dashboard(org.id, None, conf, own)
+data = page_data(org.id)
+own, cat, conf, everyone, targets = data.own, data.cat, data.conf, data.everyone, data.targets
 if everyone.empty:
     how_to_start(org.id)
     st.stop()
-targets = repo_kpi.targets(engine(), org.id)
 depts = list(everyone.departments)
 
 left, right = st.columns([2, 1], vertical_alignment="bottom")

@@ -113,9 +113,8 @@ def _dashboard(version: Version, conf: kpi.Settings, custom: tuple[kpi.CustomKpi
     values = _values(version)
     cat = kpi.catalogue(custom)
     part = values if department is None else values[values["department"] == department]
-    return Dashboard(tuple(sorted(values["department"].unique().tolist())),
-                     kpi.monthly(values, cat, conf, department=department),
-                     kpi.yearly(values, cat, conf, department=department),
+    monthly, yearly = kpi.summary(values, cat, conf, department)
+    return Dashboard(tuple(sorted(values["department"].unique().tolist())), monthly, yearly,
                      tuple(kpi.baselines(part, conf)))
 
 
@@ -131,6 +130,24 @@ def dashboard(org_id: int, department: str | None, conf: kpi.Settings, own: tupl
     numbers kept for that version and these settings (a new import, an undo or a changed
     setting shows at once)."""
     return _dashboard(_version(org_id), conf, own, department)
+
+
+@dataclass(frozen=True)
+class PageData:
+    """What every run of the dashboard reads first (bench/kpi_dashboard.py times this)."""
+
+    own: tuple[kpi.CustomKpi, ...]
+    cat: kpi.Catalogue
+    conf: kpi.Settings
+    everyone: Dashboard  # all departments added up
+    targets: dict[tuple[str, int], float]
+
+
+def page_data(org_id: int) -> PageData:
+    own = own_kpis(org_id)
+    conf = settings(org_id)
+    return PageData(own, catalogue(org_id, own), conf, dashboard(org_id, None, conf, own),
+                    repo_kpi.targets(engine(), org_id))
 
 
 def by_department(org_id: int, kpi_id: str, conf: kpi.Settings, own: tuple[kpi.CustomKpi, ...]

@@ -23,7 +23,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Engine, String, and_, bindparam, delete, exists, func, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 from dxcore import kpi, sheets
@@ -295,17 +295,20 @@ def undo(engine: Engine, org_id: int, upload_id: int) -> Upload:
 
 def load_values(engine: Engine, org_id: int, department: str | None = None) -> pd.DataFrame:
     """Stored values: month (Timestamp), department, process, measure, value."""
-    q = select(KpiValue.month, KpiValue.department, KpiValue.process, KpiValue.measure, KpiValue.value) \
-        .where(KpiValue.org_id == org_id)
+    # the month as the database sends it (SQLite: '2025-04-01'; PostgreSQL: a date), parsed by
+    # pandas for the whole column at once rather than row by row
+    q = select(type_coerce(KpiValue.month, String), KpiValue.department, KpiValue.process, KpiValue.measure,
+               KpiValue.value).where(KpiValue.org_id == org_id)
     if department is not None:
         q = q.where(KpiValue.department == department)
     with engine.connect() as conn:
         rows = conn.execute(q).all()
     if not rows:
         return kpi.empty_values()
-    df = pd.DataFrame(rows, columns=list(kpi.VALUE_COLUMNS))
-    df["month"] = pd.to_datetime(df["month"])
-    return df
+    # column by column: pandas looks at every Row object when handed the rows (5× slower)
+    month, department, process, measure, value = zip(*rows)
+    return pd.DataFrame({"month": pd.to_datetime(pd.Series(month)), "department": department, "process": process,
+                         "measure": measure, "value": pd.Series(value, dtype=float)})
 
 
 def data_version(engine: Engine, org_id: int) -> tuple[int, int]:

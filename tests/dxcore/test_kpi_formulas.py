@@ -279,3 +279,18 @@ def test_every_restart_step_has_kpis_and_inquiries_belong_to_s6():
     assert "inquiries" in {k.id for k in CAT.for_step("S6")}
     for step in ("S1", "S2", "S3", "S4", "S5", "S6", "S7"):
         assert CAT.for_step(step), step
+
+
+def test_summary_computes_monthly_and_yearly_in_one_pass_with_the_same_numbers():
+    rows = (process_rows("市民課", "住民票", 2024, 100, 2.0) + process_rows("市民課", "住民票", 2025, 90, 1.5)
+            + [(m, "A課", "automated_processes", 3) for m in months_of(2025)]
+            + [(m, "A課", "inquiries", 40 + i) for i, m in enumerate(months_of(2025))])
+    values = frame(rows)
+    monthly, yearly = kpi.summary(values, CAT)
+    pd.testing.assert_frame_equal(monthly, kpi.monthly(values, CAT))
+    pd.testing.assert_frame_equal(yearly, kpi.yearly(values, CAT))
+    assert list(yearly.columns) == kpi.YEAR_COLUMNS
+    # 年度 order within a KPI, KPIs in catalogue order
+    order = [k.id for k in CAT.kpis]
+    keys = list(zip([order.index(x) for x in yearly["kpi"]], yearly["fiscal_year"]))
+    assert keys == sorted(keys)

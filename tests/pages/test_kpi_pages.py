@@ -247,3 +247,16 @@ def test_data_that_feeds_no_kpi_yet_gets_a_pointer_not_an_error(engine):
     at = app()
     at.switch_page("pages/kpi.py").run()
     assert not at.exception and "まだどのKPIも計算できません" in texts(at)
+
+
+def test_a_new_import_shows_at_once_although_the_numbers_are_kept_between_reruns(engine):
+    org = repo.create_org(engine, "テスト町")
+    repo_kpi.apply(engine, repo_kpi.preview(engine, org.id, sheets.parse(book([APRIL]), "4月.xlsx")))
+    at = app()
+    at.switch_page("pages/kpi.py").run()
+    assert "2025年4月" in texts(at)
+    at.run()  # a rerun reuses the kept numbers …
+    assert metrics(at)["電子申請利用率"] == "25.0%"
+    repo_kpi.apply(engine, repo_kpi.preview(engine, org.id, sheets.parse(book([MAY]), "5月.xlsx")))
+    at.run()  # … until the data changes: the new month is there at once
+    assert "2025年5月" in texts(at) and metrics(at)["電子申請利用率"] == "40.0%"
