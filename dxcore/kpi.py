@@ -697,13 +697,28 @@ def summary_rows(year_kpis: pd.DataFrame, cat: Catalogue, targets: Mapping[tuple
     return header, rows
 
 
-def formatted_summary(rows: Sequence[Sequence], cat: Catalogue, lang: str = "ja") -> list[list]:
-    """The 年度 summary rows of :func:`summary_rows` as text for the screen (% for rates)."""
+def indicative_years(year_kpis: pd.DataFrame, cat: Catalogue, lang: str = "ja", wareki: bool = False
+                     ) -> frozenset[tuple[str, str]]:
+    """(年度 label, KPI name) of the 年度 values that stand on fewer responses than their
+    KPI's minimum (参考値), in the labels :func:`summary_rows` writes."""
+    out = set()
+    for r in year_kpis.itertuples(index=False):
+        k = cat.kpi_index.get(r.kpi)
+        if k is not None and k.min_n and not _is_nan(r.base) and r.base < k.min_n:
+            out.add((fy_label(r.fiscal_year, lang, wareki), pick(k.name, lang)))
+    return frozenset(out)
+
+
+def formatted_summary(rows: Sequence[Sequence], cat: Catalogue, lang: str = "ja",
+                      indicative: frozenset[tuple[str, str]] = frozenset()) -> list[list]:
+    """The 年度 summary rows of :func:`summary_rows` as text for the screen (% for rates;
+    values that stand on too few responses marked as indicative)."""
     units = {pick(k.name, lang): k.unit for k in cat.kpis}
     out = []
     for fy, name, unit_text, value, total, target, att, months in rows:
         unit = units.get(name, "")
-        out.append([fy, name, unit_text, format_value(value, unit, lang),
+        mark = t("kpi.chart.indicative", lang) if (fy, name) in indicative else ""
+        out.append([fy, name, unit_text, format_value(value, unit, lang) + mark,
                     "" if total is None else format_value(total, unit, lang),
                     format_target(target, unit, lang),
                     "" if att is None else format_attainment(att), months])

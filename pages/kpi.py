@@ -8,7 +8,7 @@ from dxcore import charts_kpi, kpi
 from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import fiscal_year
 from dxcore.store import annotations
-from ui.common import engine, lang, md, org_page, tr, tx, wkey
+from ui.common import content, engine, lang, md, org_page, tr, tx, wkey
 from ui.gate import through_app
 from ui.kpi import annotation_list, cards, dashboard, how_to_start, page_data, wareki
 from ui.kpi import by_department as department_data
@@ -72,6 +72,9 @@ with trend_tab:
     st.altair_chart(chart, width="stretch", key="kpi_trend")
     annotation_list(charts_kpi.numbered(events, series["month"].min().date(), latest))
     st.caption(tr("kpi.dashboard.formula", formula=md(tx(k.formula))))
+    if k.steps:
+        steps = content().step_index
+        st.caption(tr("kpi.dashboard.steps", steps="、".join(f"{s} {tx(steps[s].title)}" for s in k.steps)))
     if k.survey and conf.survey(k.survey):
         st.caption(tr("kpi.card.survey", name=md(conf.survey(k.survey))))
 
@@ -96,7 +99,8 @@ with compare_tab:
 
 with summary_tab:
     header, rows = kpi.summary_rows(dash.yearly, cat, targets, lang(), use_wareki)
-    shown = pd.DataFrame(kpi.formatted_summary(rows, cat, lang()), columns=header)
+    few = kpi.indicative_years(dash.yearly, cat, lang(), use_wareki)
+    shown = pd.DataFrame(kpi.formatted_summary(rows, cat, lang(), few), columns=header)
     st.dataframe(shown, hide_index=True, key="kpi_summary")
     st.caption(tr("kpi.dashboard.summary_note"))
     with st.container(horizontal=True):

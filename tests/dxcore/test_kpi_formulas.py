@@ -294,3 +294,14 @@ def test_summary_computes_monthly_and_yearly_in_one_pass_with_the_same_numbers()
     order = [k.id for k in CAT.kpis]
     keys = list(zip([order.index(x) for x in yearly["kpi"]], yearly["fiscal_year"]))
     assert keys == sorted(keys)
+
+
+def test_a_year_on_too_few_responses_is_marked_indicative_in_the_summary():
+    rows = [("2025-04", "A課", "staff_sat_top2", 12), ("2025-04", "A課", "staff_sat_n", 20),
+            ("2024-06", "A課", "staff_sat_top2", 30), ("2024-06", "A課", "staff_sat_n", 40)]
+    y = kpi.yearly(frame(rows), CAT)
+    few = kpi.indicative_years(y, CAT)
+    assert few == {("2025年度", "職員満足度(満足・やや満足の割合)")}  # 20 responses; 2024年度 had 40
+    header, table = kpi.summary_rows(y, CAT, {})
+    shown = {(r[0], r[3]) for r in kpi.formatted_summary(table, CAT, "ja", few)}
+    assert shown == {("2025年度", "60.0%(参考値)"), ("2024年度", "75.0%")}
