@@ -5,12 +5,11 @@ import pandas as pd
 import streamlit as st
 
 from dxcore import kpi
-from dxcore.errors import DxError
 from dxcore.periods import fiscal_year
 from dxcore.store import repo_kpi
-from ui.common import engine, flash_later, lang, md, org_page, show_error, tr, tx, wkey
+from ui.common import engine, lang, md, org_page, tr, tx, wkey
 from ui.gate import through_app
-from ui.kpi import catalogue, own_kpis, settings
+from ui.kpi import catalogue, own_kpis, save_and_rerun, settings
 
 through_app()
 
@@ -51,14 +50,9 @@ none_names = "、".join(tx(k.name) for k in cat.kpis if not k.has_direction)
 if none_names:
     st.caption(tr("kpi.settings.no_target_for", names=md(none_names)))
 if st.button(tr("kpi.settings.save_targets"), type="primary", key="kpi_save_targets"):
-    try:
-        repo_kpi.save_targets(engine(), org.id, year, {
-            i: None if pd.isna(v) else float(v) / scale[i] for i, v in zip(edited["id"], edited["target"])}, cat)
-    except DxError as e:
-        show_error(e)
-    else:
-        flash_later(tr("kpi.settings.saved_targets", year=kpi.fy_label(year, lang())))
-        st.rerun()
+    save_and_rerun(lambda: repo_kpi.save_targets(engine(), org.id, year, {
+        i: None if pd.isna(v) else float(v) / scale[i] for i, v in zip(edited["id"], edited["target"])}, cat),
+        tr("kpi.settings.saved_targets", year=kpi.fy_label(year, lang())))
 
 # the hourly staff cost -------------------------------------------------------------------
 st.subheader(tr("kpi.settings.rate"))
@@ -96,13 +90,7 @@ else:
     save = dict(hourly_rate=None, pay_basis=None)
 st.caption(tr("kpi.settings.rate_note"))
 if st.button(tr("kpi.settings.save_rate"), key="kpi_save_rate"):
-    try:
-        repo_kpi.save_settings(engine(), org.id, **save)
-    except DxError as e:
-        show_error(e)
-    else:
-        flash_later(tr("common.saved"))
-        st.rerun()
+    save_and_rerun(lambda: repo_kpi.save_settings(engine(), org.id, **save), tr("common.saved"))
 
 # survey names ----------------------------------------------------------------------------
 st.subheader(tr("kpi.settings.surveys"))
@@ -112,13 +100,8 @@ with st.form("kpi_surveys"):
     staff = st.text_input(tr("kpi.settings.staff_survey"), value=conf.staff_survey,
                           max_chars=repo_kpi.SURVEY_NAME_MAX)
     if st.form_submit_button(tr("kpi.settings.save_surveys")):
-        try:
-            repo_kpi.save_settings(engine(), org.id, resident_survey=resident, staff_survey=staff)
-        except DxError as e:
-            show_error(e)
-        else:
-            flash_later(tr("common.saved"))
-            st.rerun()
+        save_and_rerun(lambda: repo_kpi.save_settings(engine(), org.id, resident_survey=resident,
+                                                      staff_survey=staff), tr("common.saved"))
 
 # baselines ---------------------------------------------------------------------------------
 st.subheader(tr("kpi.settings.baselines"))
@@ -152,13 +135,8 @@ else:
             new = None if pd.isna(new) else float(new)
             if new != old:
                 changed[(b.department, b.process)] = new
-        try:
-            repo_kpi.save_baselines(engine(), org.id, changed)
-        except DxError as e:
-            show_error(e)
-        else:
-            flash_later(tr("kpi.settings.saved_baselines", n=len(changed)))
-            st.rerun()
+        save_and_rerun(lambda: repo_kpi.save_baselines(engine(), org.id, changed),
+                       tr("kpi.settings.saved_baselines", n=len(changed)))
 
 # own KPIs ------------------------------------------------------------------------------
 st.subheader(tr("kpi.settings.custom"))
@@ -181,22 +159,12 @@ with st.form("kpi_custom_form", clear_on_submit=True):
                          format_func={a: tr(f"kpi.settings.aggregate_{a}") for a in kpi.CUSTOM_AGGREGATES}.get,
                          key=wkey("kpi_custom_aggregate"))
     if st.form_submit_button(tr("kpi.settings.custom_add")):
-        try:
-            added = repo_kpi.add_custom_kpi(engine(), org.id, name, unit, direction, aggregate)
-        except DxError as e:
-            show_error(e)
-        else:
-            flash_later(tr("kpi.settings.custom_added", name=md(added.name)))
-            st.rerun()
+        save_and_rerun(lambda: repo_kpi.add_custom_kpi(engine(), org.id, name, unit, direction, aggregate),
+                       lambda added: tr("kpi.settings.custom_added", name=md(added.name)))
 if own:
     names = {c.key: c.name for c in own}
     gone = st.selectbox(tr("kpi.settings.custom_delete_choose"), list(names), format_func=names.get,
                         key="kpi_custom_delete_target")
     if st.button(tr("kpi.settings.custom_delete"), key="kpi_custom_delete"):
-        try:
-            repo_kpi.delete_custom_kpi(engine(), org.id, gone)
-        except DxError as e:
-            show_error(e)
-        else:
-            flash_later(tr("kpi.settings.custom_deleted", name=md(names[gone])))
-            st.rerun()
+        save_and_rerun(lambda: repo_kpi.delete_custom_kpi(engine(), org.id, gone),
+                       tr("kpi.settings.custom_deleted", name=md(names[gone])))

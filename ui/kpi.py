@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Callable, TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from dxcore import kpi
+from dxcore.errors import DxError
 from dxcore.exports import XLSX_MIME
 from dxcore.store import database_url, repo_kpi
 from dxcore.template import file_name, template_bytes
-from ui.common import engine, lang, md, tr, tx
+from ui.common import engine, flash_later, lang, md, show_error, tr, tx
 
 WAREKI = "kpi_wareki"
+T = TypeVar("T")
 CARD_PX = 160  # two cards side by side on a 360–390 px phone, five or six across a desktop
 # cards: names wrap instead of being cut, numbers a size smaller so that 385.2 万円 fits
 CARD_CSS = """
@@ -53,6 +56,18 @@ def template_button(org_id: int, key: str = "dl_template", primary: bool = False
     custom = tuple(repo_kpi.custom_kpis(engine(), org_id))
     st.download_button(tr("kpi.upload.template_button"), _template(custom, lang()), file_name=file_name(lang()),
                        mime=XLSX_MIME, key=key, type="primary" if primary else "secondary")
+
+
+def save_and_rerun(action: Callable[[], T], message: Callable[[T], str] | str) -> None:
+    """Run a save; on a refusal show why (nothing was saved), otherwise leave ``message``
+    (or the message made from the result) for the next run and rerun."""
+    try:
+        done = action()
+    except DxError as e:
+        show_error(e)
+    else:
+        flash_later(message(done) if callable(message) else message)
+        st.rerun()
 
 
 def wareki() -> bool:
