@@ -198,7 +198,8 @@ def main() -> int:
     ap.add_argument("--departments", type=int, default=40)
     ap.add_argument("--repeat", type=int, default=15)
     args = ap.parse_args()
-    import streamlit  # noqa: F401  (its loggers exist once it is imported: quiet its "no runtime" notes)
+    os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # quiet its "no runtime" notes outside a server
+    import streamlit  # noqa: F401
 
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("streamlit"):
