@@ -654,7 +654,14 @@ def _check(grid, header_row, header, sheet, kind, file_name, sha, cat, roles, me
 # (smaller, larger, problem key): the smaller may never exceed the larger
 NOT_ABOVE = (("self_resolved", "inquiries", "self_gt_inquiries"),
              ("online_apps", "total_apps", "online_gt_total"),
-             ("trained", "staff", "trained_gt_staff"))
+             ("trained", "staff", "trained_gt_staff"),
+             ("trained_ytd", "staff", "trained_ytd_gt_staff"),
+             ("genai_users", "staff", "genai_gt_staff"),
+             ("procedures_online", "procedures_target", "procedures_gt_target"),
+             ("no_form_visitors", "visitors", "no_form_gt_visitors"),
+             ("resident_sat_top2", "resident_sat_n", "top2_gt_responses"),
+             ("staff_sat_top2", "staff_sat_n", "top2_gt_responses"),
+             ("approvals_electronic", "approvals_total", "electronic_gt_approvals"))
 
 
 def _combinations(frame: pd.DataFrame, probs: _Problems) -> None:

@@ -19,6 +19,8 @@ through_app()
 
 PREVIEW = "kpi_preview"  # (org id, file hash, Preview) of the file on screen
 SHOWN = 500  # rows of a long list shown on screen (all of them are in the download)
+PROBLEM_ROW_PX = 112  # five lines: the message (second, after the row) wraps instead of being cut
+PROBLEM_TEXT_PX = 270  # the message column fits a 390 px phone beside the row number
 CONFIRM_UNDO = "kpi_confirm_undo"
 
 org = org_page("kpi.upload.title")
@@ -59,7 +61,13 @@ if upload is not None:
         st.error(tr("kpi.upload.has_problems", n=len(preview.problems)))
         header, rows = sheets.problems_table(preview.problems, lang())
         st.dataframe(pd.DataFrame(rows[:SHOWN], columns=header), hide_index=True, key="kpi_problems",
-                     column_config={header[4]: st.column_config.TextColumn(width="large")})
+                     row_height=PROBLEM_ROW_PX, placeholder="",
+                     column_order=[header[1], header[4], header[2], header[3], header[0]],
+                     column_config={header[0]: st.column_config.TextColumn(width="small"),
+                                    header[1]: st.column_config.NumberColumn(width="small"),
+                                    header[2]: st.column_config.TextColumn(width="small"),
+                                    header[3]: st.column_config.TextColumn(width="small"),
+                                    header[4]: st.column_config.TextColumn(width=PROBLEM_TEXT_PX)})
         if len(rows) > SHOWN:
             st.caption(tr("kpi.upload.more_rows", shown=SHOWN, total=len(rows)))
         st.download_button(tr("kpi.upload.download_problems"), csv_bytes(header, rows),

@@ -1,12 +1,12 @@
 """Tables of the monthly KPI area: stored measures, the history of uploads (with the
-values each one replaced, so it can be undone), targets, settings and custom KPIs.
-Migration: ``migrations/versions/0002_kpi.py``."""
+values each one replaced, so it can be undone), targets, settings, baselines and custom KPIs.
+Migrations: ``migrations/versions/0002_kpi.py``, ``0008_kpi_baselines.py``."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dxcore.store.models import utcnow
@@ -81,12 +81,33 @@ class KpiTarget(SQLModel, table=True):
 
 
 class KpiSettings(SQLModel, table=True):
+    """The hourly staff cost (entered directly, or computed from the organisation's own pay
+    basis) and the names of the surveys behind the satisfaction KPIs."""
+
     __tablename__ = "kpi_settings"
 
     org_id: int = Field(sa_column=Column(Integer, ForeignKey("organization.id", ondelete="CASCADE"),
                                          primary_key=True))
     hourly_rate: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
-    baseline_time_per_case: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    pay_per_staff: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    mutual_aid_rate: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    annual_hours: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    resident_survey: str = Field(default="", sa_column=Column(String(60), nullable=False, server_default=""))
+    staff_survey: str = Field(default="", sa_column=Column(String(60), nullable=False, server_default=""))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class KpiBaseline(SQLModel, table=True):
+    """The pre-improvement time per case of one process, set by hand.  Processes without
+    one take their first complete 年度 (computed, never stored, so it cannot roll forward)."""
+
+    __tablename__ = "kpi_baseline"
+
+    org_id: int = Field(sa_column=Column(Integer, ForeignKey("organization.id", ondelete="CASCADE"),
+                                         primary_key=True))
+    department: str = Field(sa_column=Column(String(100), primary_key=True))
+    process: str = Field(sa_column=Column(String(100), primary_key=True))  # '' = not split
+    time_per_case: float
     updated_at: datetime = Field(default_factory=utcnow)
 
 

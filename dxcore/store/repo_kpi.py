@@ -1,5 +1,5 @@
 """Repository of the monthly KPI area: preview and import (all or nothing), the upload
-history and undo, stored values, targets, settings and custom KPIs.
+history and undo, stored values, targets, settings, baselines and custom KPIs.
 
 Import is two steps.  :func:`preview` compares a checked file with what is stored and
 says what is new, what would change (old → new) and what is already there;
@@ -23,7 +23,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import Engine, String, and_, bindparam, delete, exists, func, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 from dxcore import kpi, sheets
@@ -31,7 +31,8 @@ from dxcore.errors import DxError
 from dxcore.exports import FORMULA_STARTS
 from dxcore.sheets import Parsed, Problem
 from dxcore.store.models import Organization, utcnow
-from dxcore.store.models_kpi import KpiChange, KpiCustom, KpiSettings, KpiTarget, KpiUpload, KpiValue
+from dxcore.store.models_kpi import KpiBaseline, KpiChange, KpiCustom, KpiSettings, KpiTarget, KpiUpload, KpiValue
+from dxcore.store.sql import upsert
 from dxcore.text import refuse_invisible
 
 CELL = ["month", "department", "process", "measure"]
@@ -295,17 +296,29 @@ def undo(engine: Engine, org_id: int, upload_id: int) -> Upload:
 
 def load_values(engine: Engine, org_id: int, department: str | None = None) -> pd.DataFrame:
     """Stored values: month (Timestamp), department, process, measure, value."""
-    q = select(KpiValue.month, KpiValue.department, KpiValue.process, KpiValue.measure, KpiValue.value) \
-        .where(KpiValue.org_id == org_id)
+    # the month as the database sends it (SQLite: '2025-04-01'; PostgreSQL: a date), parsed by
+    # pandas for the whole column at once rather than row by row
+    q = select(type_coerce(KpiValue.month, String), KpiValue.department, KpiValue.process, KpiValue.measure,
+               KpiValue.value).where(KpiValue.org_id == org_id)
     if department is not None:
         q = q.where(KpiValue.department == department)
     with engine.connect() as conn:
         rows = conn.execute(q).all()
     if not rows:
         return kpi.empty_values()
-    df = pd.DataFrame(rows, columns=list(kpi.VALUE_COLUMNS))
-    df["month"] = pd.to_datetime(df["month"])
-    return df
+    # column by column: pandas looks at every Row object when handed the rows (5× slower)
+    month, department, process, measure, value = zip(*rows)
+    return pd.DataFrame({"month": pd.to_datetime(pd.Series(month)), "department": department, "process": process,
+                         "measure": measure, "value": pd.Series(value, dtype=float)})
+
+
+def data_version(engine: Engine, org_id: int) -> tuple[int, int]:
+    """Changes whenever the stored values of an organisation do (every import and every
+    undo is an upload row): a cheap key for caching what is computed from them."""
+    with engine.connect() as conn:
+        last, undone = conn.execute(select(func.max(KpiUpload.id), func.count(KpiUpload.undone_at))
+                                    .where(KpiUpload.org_id == org_id)).one()
+    return int(last or 0), int(undone or 0)
 
 
 def departments(engine: Engine, org_id: int) -> list[str]:
@@ -345,6 +358,8 @@ def save_targets(engine: Engine, org_id: int, fiscal_year: int, values: Mapping[
             continue
         value = float(value)
         unit = cat.kpi_index[kid].unit
+        if not cat.kpi_index[kid].has_direction:
+            raise DxError("kpi.error.target_no_direction", kpi=kid)
         if value < 0 and kid != "time_reduction_rate":
             raise DxError("kpi.error.bad_target", kpi=kid, value=value)
         if unit == "ratio" and value > 1:
@@ -362,24 +377,94 @@ def save_targets(engine: Engine, org_id: int, fiscal_year: int, values: Mapping[
 
 # settings ---------------------------------------------------------------------------
 
+SURVEY_NAME_MAX = 60
+KEEP = object()  # save_settings: leave this setting as it is
+
+
 def settings(engine: Engine, org_id: int) -> kpi.Settings:
+    """The hourly rate (or its pay basis), the baselines set by hand and the survey names."""
     with engine.connect() as conn:
         r = conn.execute(select(KpiSettings).where(KpiSettings.org_id == org_id)).first()
-    return kpi.Settings(r.hourly_rate, r.baseline_time_per_case) if r else kpi.Settings()
+        rows = conn.execute(select(KpiBaseline.department, KpiBaseline.process, KpiBaseline.time_per_case)
+                            .where(KpiBaseline.org_id == org_id)
+                            .order_by(KpiBaseline.department, KpiBaseline.process)).all()
+    base = tuple((d, p, float(v)) for d, p, v in rows)
+    if r is None:
+        return kpi.Settings(baselines=base)
+    basis = None
+    if None not in (r.pay_per_staff, r.mutual_aid_rate, r.annual_hours):
+        basis = kpi.PayBasis(r.pay_per_staff, r.mutual_aid_rate, r.annual_hours)
+    return kpi.Settings(r.hourly_rate, basis, base, r.resident_survey or "", r.staff_survey or "")
 
 
-def save_settings(engine: Engine, org_id: int, hourly_rate: float | None,
-                  baseline_time_per_case: float | None) -> kpi.Settings:
-    for key, v in (("hourly_rate", hourly_rate), ("baseline", baseline_time_per_case)):
-        if v is not None and not v > 0:
-            raise DxError(f"kpi.error.bad_{key}", value=v)
+def _check_basis(basis: kpi.PayBasis) -> None:
+    if not (basis.pay_per_staff > 0 and 0 <= basis.mutual_aid_rate < 1 and 0 < basis.annual_hours <= 8784):
+        raise DxError("kpi.error.bad_pay_basis", pay=basis.pay_per_staff, share=basis.mutual_aid_rate,
+                      hours=basis.annual_hours)
+
+
+def _survey_name(value: str) -> str:
+    name = unicodedata.normalize("NFKC", value or "").strip()
+    if len(name) > SURVEY_NAME_MAX:
+        raise DxError("kpi.error.survey_too_long", max=SURVEY_NAME_MAX)
+    return name
+
+
+def save_settings(engine: Engine, org_id: int, hourly_rate=KEEP, pay_basis=KEEP, resident_survey=KEEP,
+                  staff_survey=KEEP) -> kpi.Settings:
+    """Change the settings given (None clears the hourly rate or the pay basis: the default
+    basis applies again); the others stay as they are."""
+    changes: dict = {}
+    if hourly_rate is not KEEP:
+        if hourly_rate is not None and not hourly_rate > 0:
+            raise DxError("kpi.error.bad_hourly_rate", value=hourly_rate)
+        changes["hourly_rate"] = None if hourly_rate is None else float(hourly_rate)
+    if pay_basis is not KEEP:
+        if pay_basis is not None:
+            _check_basis(pay_basis)
+        for f in ("pay_per_staff", "mutual_aid_rate", "annual_hours"):
+            changes[f] = None if pay_basis is None else float(getattr(pay_basis, f))
+    for name, value in (("resident_survey", resident_survey), ("staff_survey", staff_survey)):
+        if value is not KEEP:
+            changes[name] = _survey_name(value)
     with engine.begin() as conn:
         _require_org(conn, org_id)
-        conn.execute(delete(KpiSettings).where(KpiSettings.org_id == org_id))
-        conn.execute(insert(KpiSettings).values(org_id=org_id, hourly_rate=hourly_rate,
-                                                baseline_time_per_case=baseline_time_per_case,
-                                                updated_at=utcnow()))
-    return kpi.Settings(hourly_rate, baseline_time_per_case)
+        if changes:
+            upsert(conn, KpiSettings.__table__, {"org_id": org_id, "updated_at": utcnow(), **changes},
+                   ["org_id"], list(changes) + ["updated_at"])
+    return settings(engine, org_id)
+
+
+# baselines --------------------------------------------------------------------------
+
+def baselines(engine: Engine, org_id: int, values: pd.DataFrame | None = None) -> list[kpi.Baseline]:
+    """Each process's baseline and where it came from (set here, the first complete 年度, none)."""
+    data = load_values(engine, org_id) if values is None else values
+    return kpi.baselines(data, settings(engine, org_id))
+
+
+def save_baselines(engine: Engine, org_id: int, chosen: Mapping[tuple[str, str], float | None]) -> None:
+    """Set {(department, process): hours per case} by hand; None goes back to automatic
+    (the first complete 年度), in one transaction."""
+    rows = []
+    for (department, process), value in chosen.items():
+        if value is not None and not (isinstance(value, (int, float)) and np.isfinite(value) and value > 0):
+            raise DxError("kpi.error.bad_baseline", value=value, department=department, process=process or "—")
+        rows.append((sheets.norm_name(department), sheets.norm_name(process or ""), value))
+    for department, process, _ in rows:
+        if not department or len(department) > sheets.MAX_TEXT or len(process) > sheets.MAX_TEXT:
+            raise DxError("kpi.error.bad_baseline_key", department=department or "—")
+    with engine.begin() as conn:
+        _require_org(conn, org_id)
+        now = utcnow()
+        for department, process, value in rows:
+            key = (KpiBaseline.org_id == org_id, KpiBaseline.department == department, KpiBaseline.process == process)
+            if value is None:
+                conn.execute(delete(KpiBaseline).where(*key))
+            else:
+                upsert(conn, KpiBaseline.__table__, {"org_id": org_id, "department": department, "process": process,
+                                                     "time_per_case": float(value), "updated_at": now},
+                       ["org_id", "department", "process"], ["time_per_case", "updated_at"])
 
 
 # custom KPIs ------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def test_scale_roles_kpis_and_myths():
     assert [o.value for o in C.scale] == [1, 2, 3, 4, 5]
     assert [r.id for r in C.roles] == ["executive", "dx_office", "frontline", "it", "other"]
     assert {r.group for r in C.roles} == {"executive", "frontline", "other"}
-    assert {k.direction for k in C.kpis} <= {"higher", "lower"}
+    assert {k.direction for k in C.kpis} <= {"higher", "lower", "none"}
     for wanted in ("time_reduction_rate", "resident_satisfaction", "automations", "inquiries"):
         assert wanted in C.kpi_index
     assert len(C.myths) == 3 and all(m.answer is False for m in C.myths)

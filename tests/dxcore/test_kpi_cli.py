@@ -107,3 +107,35 @@ def test_python_m_dxcore_import_runs_as_a_program(engine, db_url, tmp_path, caps
                          env={"DX_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"})
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["new"] == 1
+
+
+def test_kpis_returns_the_new_kpis_with_hand_checked_values(engine, tmp_path, capsys):
+    repo.create_org(engine, "新KPI市")
+    header = [c.value for c in load_workbook(filled_template(tmp_path, capsys, []))["月次データ"][1]]
+
+    def row(month, dept, **by_header):
+        r = [None] * len(header)
+        r[0], r[1] = month, dept
+        for h, v in by_header.items():
+            r[header.index(h)] = v
+        return r
+
+    path = filled_template(tmp_path, capsys, [
+        row("2025-04", "市民課", **{"問い合わせ件数": 1300, "自己解決件数": 500, "来庁者数": 1000,
+                                  "書かない窓口の利用者数": 250, "窓口の平均待ち時間(分)": 12, "職員数": 40,
+                                  "年度内の研修受講者数(実人数)": 10, "生成AIを利用した職員数": 8,
+                                  "自動化・AI適用業務数": 3, "改善実施件数": 2, "削減時間(時間)": 10}),
+        row("2025-04", "全庁", **{"オンライン化済み手続数": 30, "オンライン化の対象手続数": 120,
+                                 "部署横断の案件数": 2, "制度改正の対応件数": 2,
+                                 "施行から業務フロー更新までの日数(合計)": 30}),
+    ])
+    assert run(capsys, "import", str(path), "--org", "新KPI市")[0] == 0
+    code, out, _ = run(capsys, "kpis", "--org", "新KPI市")
+    assert code == 0
+    by = {r["kpi"]: r["value"] for r in out}
+    assert by == {
+        "online_procedure_rate": 0.25, "no_form_counter_rate": 0.25, "counter_wait": 12.0, "visitors": 1000.0,
+        "inquiries": 1300.0, "staff_handled_inquiries": 800.0, "self_resolution_rate": round(500 / 1300, 10),
+        "genai_user_rate": 0.2, "training_rate": 0.25, "automated_processes": 3.0, "improvement_streak": 1.0,
+        "hours_saved": 10.0, "staff_cost_equivalent": 39_290.0, "cross_dept_projects": 2.0,
+        "law_change_lead_time": 15.0}

@@ -17,12 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def trend_annotations(at: AppTest) -> dict[str, str]:
-    """{label: date} of every annotation the KPI trend chart writes as text."""
+    """{label: date} of every annotation the KPI trend chart marks (a numbered marker in the
+    band above the plot, with the label beside it when there is room)."""
     for chart in at.get("vega_lite_chart"):
         spec = json.loads(chart.proto.spec)
         named = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in chart.proto.datasets}
         layers = [layer for layer in spec.get("layer", []) if layer["mark"]["type"] == "text"
-                  and layer.get("encoding", {}).get("text", {}).get("field") == "label"]
+                  and {"label", "date", "number"} <= set((named.get(layer.get("data", {}).get("name")) or [{}])[0])]
         if layers:
             return {row["label"]: row["date"] for layer in layers for row in named[layer["data"]["name"]]}
     raise AssertionError("no KPI trend chart with annotations on the page")
