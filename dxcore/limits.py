@@ -6,7 +6,7 @@ Every limit has a default here and an environment variable to change it (README,
     DX_MAX_UPLOAD_MB   19         a file uploaded on the page (Streamlit's own limit is 20 MB)
     DX_MAX_FILE_MB     50         a file given to the command line
     DX_MAX_COLUMNS     256        columns of a sheet or a CSV line
-    DX_MAX_CELLS       8000000    rows × columns of the area a sheet or a CSV spans
+    DX_MAX_CELLS       3000000    rows × columns of the area a sheet or a CSV spans
     DX_MAX_LINE_KB     64         one line of a CSV
     DX_MAX_PROBLEMS    200        problems listed (the rest are counted, not kept)
     DX_PARSE_MEMORY_MB 2048       memory a parse may add (child process, RLIMIT_AS)
@@ -46,7 +46,7 @@ MAX_UPLOAD_BYTES = _env_int("DX_MAX_UPLOAD_MB", 19) * MB
 MAX_FILE_BYTES = _env_int("DX_MAX_FILE_MB", 50) * MB
 MAX_COLUMNS = _env_int("DX_MAX_COLUMNS", 256)
 MAX_ROWS = 1_048_576  # Excel's own
-MAX_CELLS = _env_int("DX_MAX_CELLS", 8_000_000)
+MAX_CELLS = _env_int("DX_MAX_CELLS", 3_000_000)
 MAX_LINE_BYTES = _env_int("DX_MAX_LINE_KB", 64) * 1024
 MAX_PROBLEMS = _env_int("DX_MAX_PROBLEMS", 200)
 PARSE_MEMORY_BYTES = _env_int("DX_PARSE_MEMORY_MB", 2048) * MB
@@ -326,8 +326,9 @@ def sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
 
 # CSV ------------------------------------------------------------------------------------------
 
-def check_csv_lines(data: bytes) -> None:
-    """Refuses a CSV with a line longer than MAX_LINE_BYTES, before it is decoded."""
+def check_csv_lines(data: bytes, sep: bytes = b",") -> None:
+    """Refuses a CSV, before it is decoded, with a line longer than MAX_LINE_BYTES or with
+    more filled lines × columns of its first line than MAX_CELLS."""
     if len(data) <= MAX_LINE_BYTES:
         return
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
@@ -337,3 +338,9 @@ def check_csv_lines(data: bytes) -> None:
     if lengths[longest] > MAX_LINE_BYTES:
         raise Refused("limits.line_too_long", line=f"{longest + 1:,}", length=f"{int(lengths[longest]):,}",
                       max=f"{MAX_LINE_BYTES // 1024:,}")
+    filled = int(np.count_nonzero(lengths > 1))  # "\r" alone is a blank line too
+    first = data[:int(lengths[0])]
+    columns = max(first.count(b","), first.count(b"\t")) + 1
+    if filled * columns > MAX_CELLS:
+        raise Refused("limits.csv_too_many_cells", rows=f"{filled:,}", columns=f"{columns:,}", line="1",
+                      max=f"{MAX_CELLS:,}")

@@ -27,6 +27,7 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -226,10 +227,19 @@ def _sniff(data: bytes) -> tuple[str, dict[str, limits.SheetScan]]:
     if data.startswith(b"PK"):
         return "xlsx", _check_zip(data)
     head = data[:8192]
-    if head.startswith(BINARY_MAGIC) or (b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE,
-                                                                                    codecs.BOM_UTF16_BE))):
+    if head.startswith(BINARY_MAGIC) or (_binary(head) and not head.startswith((codecs.BOM_UTF16_LE,
+                                                                                  codecs.BOM_UTF16_BE))):
         raise Refused("not_spreadsheet")
     return "csv", {}
+
+
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13))
+
+
+def _binary(head: bytes) -> bool:
+    """Bytes no text file has — a run of NULs, or many such bytes: a stray NUL in a CSV cell
+    is that cell's problem (refused with its place), not a reason to call the file binary."""
+    return b"\0\0" in head or len(head) - len(head.translate(None, _BINARY_BYTES)) > max(4, len(head) // 100)
 
 
 def _is_worksheet(name: str) -> bool:
@@ -329,11 +339,9 @@ def _read_xlsx(data: bytes, find_header, scans: dict[str, limits.SheetScan]) -> 
         if scan.over:  # before any reader builds its grid
             raise limits.extent_refusal(name, scan.over)
         try:
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            grid = _grid(wb.get_sheet_by_name(name).iter_rows())
         except Exception:  # noqa: BLE001
             raise Refused("corrupt") from None
-        grid = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
-        del rows
         found = find_header(grid)
         if found is not None:
             return name, grid, *found
@@ -361,42 +369,92 @@ def _read_csv(data: bytes, find_header) -> tuple[pd.DataFrame, int, dict]:
     text = _decode(data)
     first_line = text[:limits.MAX_LINE_BYTES].split("\n", 1)[0]
     sep = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    rows: list[list[str]] = []
-    cells = 0
+    # every line keeps its place (blank lines too) so a row number is the line number
+    lines = _CsvLines(csv.reader(io.StringIO(text, newline=""), delimiter=sep))
     try:
-        # every line keeps its place (blank lines too) so a row number is the line number
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep):
-            cells += len(row)
-            if len(row) > limits.MAX_COLUMNS or cells > limits.MAX_CELLS:
-                raise _csv_refusal(rows, row)
-            rows.append(row)
+        grid = _grid(lines)
     except csv.Error as e:
         raise Refused("csv_malformed", reason=str(e)) from None
     del text
-    while rows and not any(rows[-1]):  # blank lines at the end (often thousands, from Excel)
-        rows.pop()
-    if not rows:
+    grid = grid.iloc[:_last_filled(grid)]  # blank lines at the end (often thousands, from Excel)
+    if grid.empty:
         raise Refused("empty_file")
-    width = max(map(len, rows))
-    if len(rows) * width > limits.MAX_CELLS:  # the grid pads every line to the longest
-        raise _csv_refusal(rows, None)
-    grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
-    del rows
+    if grid.size > limits.MAX_CELLS:  # the grid pads every line to the longest
+        raise Refused("limits.csv_too_many_cells", rows=f"{len(grid):,}", columns=f"{grid.shape[1]:,}",
+                      line=f"{lines.widest + 1:,}", max=f"{limits.MAX_CELLS:,}")
     found = find_header(grid)
     if found is None:
         raise Refused("no_header", sheet="CSV")
     return grid, *found
 
 
-def _csv_refusal(rows: list[list[str]], extra: list[str] | None) -> Refused:
-    """One sentence for a CSV beyond the limits: its widest line, or its size in cells."""
-    if extra is not None and len(extra) > limits.MAX_COLUMNS:
-        return Refused("limits.csv_too_wide", line=f"{len(rows) + 1:,}", columns=f"{len(extra):,}",
-                       max=f"{limits.MAX_COLUMNS:,}")
-    widest = max(range(len(rows)), key=lambda i: len(rows[i]), default=0)
-    return Refused("limits.csv_too_many_cells", rows=f"{len(rows) + (extra is not None):,}",
-                   columns=f"{len(rows[widest]) if rows else 0:,}", line=f"{widest + 1:,}",
-                   max=f"{limits.MAX_CELLS:,}")
+class _CsvLines:
+    """The csv module's rows, refused at the first line wider than MAX_COLUMNS or once the
+    lines read hold more than MAX_CELLS cells."""
+
+    def __init__(self, reader):
+        self.reader, self.cells, self.line, self.widest, self.width = reader, 0, 0, 0, 0
+
+    def __iter__(self):
+        for row in self.reader:
+            n = len(row)
+            self.line += 1
+            self.cells += n
+            if n > self.width:
+                self.width, self.widest = n, self.line - 1
+            if n > limits.MAX_COLUMNS:
+                raise Refused("limits.csv_too_wide", line=f"{self.line:,}", columns=f"{n:,}",
+                              max=f"{limits.MAX_COLUMNS:,}")
+            if self.cells > limits.MAX_CELLS:
+                raise Refused("limits.csv_cells_reached", line=f"{self.line:,}", max=f"{limits.MAX_CELLS:,}")
+            yield row
+
+
+GRID_CHUNK = 50_000  # rows turned into columns at a time
+
+
+def _grid(rows) -> pd.DataFrame:
+    """Rows (lists of cells) → a frame of object columns, GRID_CHUNK rows at a time, short
+    rows padded with "".  A text repeated down a column (a month, a department, a bad
+    value a million times) is kept once and shared: a cell then costs a pointer, not a
+    string of its own, so the frame grows with what differs, not with the file."""
+    columns: list[list[np.ndarray]] = []
+    shared: list[dict] = []
+    n = 0
+    it = iter(rows)
+    while chunk := list(itertools.islice(it, GRID_CHUNK)):
+        width = max(map(len, chunk))
+        while len(columns) < width:
+            columns.append([np.full(n, "", dtype=object)] if n else [])
+            shared.append({})
+        width = len(columns)
+        padded = [r if len(r) == width else list(r) + [""] * (width - len(r)) for r in chunk]
+        for j, values in enumerate(zip(*padded)):
+            columns[j].append(_shared_text(np.array(values, dtype=object), shared[j]))
+        n += len(chunk)
+    if not columns:
+        return pd.DataFrame(dtype=object)
+    return pd.DataFrame({j: np.concatenate(parts) if len(parts) > 1 else parts[0]
+                         for j, parts in enumerate(columns)}, dtype=object)
+
+
+def _shared_text(values: np.ndarray, seen: dict) -> np.ndarray:
+    """``values`` with equal texts made one object (only a column part that is all text:
+    pandas would take TRUE for 1.0)."""
+    if pd.api.types.infer_dtype(values, skipna=False) != "string":
+        return values
+    codes, uniques = pd.factorize(values)
+    return np.array([seen.setdefault(u, u) for u in uniques], dtype=object)[codes]
+
+
+def _last_filled(grid: pd.DataFrame) -> int:
+    """How many rows remain once the blank ones at the end are left out."""
+    last = -1
+    for j in grid.columns:
+        filled = np.flatnonzero(~_is_blank(grid[j]))
+        if len(filled):
+            last = max(last, int(filled[-1]))
+    return last + 1
 
 
 # the header row ------------------------------------------------------------------
@@ -451,8 +509,9 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if todo.any():
         rest = s[todo]
         rest_blank = _is_blank(rest)
-        text = rest[~rest_blank].map(lambda v: unicodedata.normalize("NFKC", str(v)).translate(_MINUS).strip())
-        parsed = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        codes, texts = _factor_map(rest[~rest_blank], _number_text)  # once per distinct text
+        parsed = pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan)[codes] if len(texts) else np.zeros(0)
         idx = np.flatnonzero(todo)
         blank[idx[rest_blank]] = True
         filled = idx[~rest_blank]
@@ -467,6 +526,11 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     bad |= bools | (~np.isfinite(num) & ~blank & ~bad)
     num[bad | blank] = np.nan
     return num, blank, bad
+
+
+def _number_text(v) -> str:
+    """A cell that is no plain number, as a number's text (全角, △, thousands separators)."""
+    return unicodedata.normalize("NFKC", str(v)).translate(_MINUS).strip()
 
 
 def _factor_map(s: pd.Series, fn) -> tuple[np.ndarray, list]:
@@ -514,8 +578,9 @@ class _Problems:
         self.sheet = sheet
         self.parts: list[pd.DataFrame] = []
         self.total = 0
+        self.rank = 0  # problems of one row are listed by rank, then in the order they were found
 
-    def add(self, rows, column, values, key: str, params=None, fmt=None) -> None:
+    def add(self, rows, column, values, key: str, params=None, fmt=None, rank: int | None = None) -> None:
         """``rows`` of one problem ``key``; ``column``, ``values`` and ``params`` are each one
         for all, one per row, or a function of the positions kept (so that nothing is built
         for the problems only counted); ``fmt`` turns a kept raw value into the text shown."""
@@ -538,7 +603,8 @@ class _Problems:
             values = [fmt(v) for v in values]
         params = each(params or {})
         self.parts.append(pd.DataFrame({"row": rows[kept].astype(int), "column": each(column), "value": values,
-                                        "key": key, "params": params}))
+                                        "key": key, "params": params,
+                                        "rank": self.rank if rank is None else rank}))
 
     def one(self, row, column, value, key, **params) -> None:
         self.add([row], column, [value], key, [params])
@@ -549,7 +615,7 @@ class _Problems:
             return (), 0
         df = pd.concat(self.parts, ignore_index=True)
         df["order"] = np.arange(len(df))
-        df = df.sort_values(["row", "order"], kind="stable").iloc[:limits.MAX_PROBLEMS]
+        df = df.sort_values(["row", "rank", "order"], kind="stable").iloc[:limits.MAX_PROBLEMS]
         return tuple(Problem(self.sheet, int(r), c, v, k, p) for r, c, v, k, p in zip(
             df["row"], df["column"], df["value"], df["key"], df["params"])), self.total - len(df)
 
@@ -718,52 +784,28 @@ def _check(grid, header_row, header, sheet, kind, file_name, sha, cat, roles, me
         probs.add(rows_excel[empty_measure], labels[xc], "", "missing_measure")
         unknown = no_measure & ~empty_measure & ~control["measure"]
         probs.add(rows_excel[unknown], labels[xc], raw_measure[unknown], "unknown_measure", fmt=cell_text)
-        frame = _frame({"row": rows_excel, "col": labels[vc], "month": month_ns, "department": dept,
-                        "process": proc, "measure": measure, "value": num,
-                        "raw": body.iloc[:, vc].to_numpy(dtype=object), "bad": bad, "ok": row_ok & ~no_measure})
-        frame = frame[~blank]
+        keep = ~blank
+        part = _frame({"row": rows_excel[keep], "col": labels[vc], "month": month_ns[keep],
+                       "department": dept[keep], "process": proc[keep], "measure": measure[keep],
+                       "value": num[keep], "raw": body.iloc[:, vc].to_numpy(dtype=object)[keep], "bad": bad[keep],
+                       "ok": (row_ok & ~no_measure)[keep]})
+        parts = [_value_rules(part, cat, probs)]
     elif not long:
         parts = []
-        for mid, j in measure_col.items():
+        for mid, j in measure_col.items():  # one column at a time: only the cells that pass are kept
             num, blank, bad = _numbers(body.iloc[:, j])
             keep = ~blank
-            parts.append(_frame({
+            parts.append(_value_rules(_frame({
                 "row": rows_excel[keep], "col": labels[j], "month": month_ns[keep], "department": dept[keep],
                 "process": proc[keep], "measure": mid, "value": num[keep],
-                "raw": body.iloc[:, j].to_numpy(dtype=object)[keep], "bad": bad[keep], "ok": row_ok[keep]}))
-        frame = pd.concat(parts, ignore_index=True) if parts else None
+                "raw": body.iloc[:, j].to_numpy(dtype=object)[keep], "bad": bad[keep], "ok": row_ok[keep]}),
+                cat, probs))
     else:
-        frame = None
+        parts = []
+    probs.rank = 9  # what follows comes after the value problems of the same row
+    frame = pd.concat(parts, ignore_index=True) if parts else None
     if frame is None or frame.empty:
         return Parsed(file_name, sha, kind, sheet, "long" if long else "wide", n_rows, _empty(), *probs.records())
-
-    # value rules -----------------------------------------------------------------------------
-    kinds = {m.id: m.kind for m in cat.measures}
-    kind = frame["measure"].map(kinds).to_numpy(dtype=object)
-    v = frame["value"].to_numpy(dtype=float)
-    bad = frame["bad"].to_numpy()
-    raw = frame["raw"].to_numpy(dtype=object)
-    control = np.zeros(len(frame), dtype=bool)  # only text that is no number can hold one
-    if bad.any():
-        idx = np.flatnonzero(bad)
-        control[idx] = [type(x) is str and _CONTROL.search(x) is not None for x in raw[idx]]
-    checks = [
-        ("limits.control_char", control),
-        ("not_number", bad),
-        ("negative", ~bad & (v < 0)),
-        ("score_range", ~bad & (kind == "score") & ((v < 1) | (v > 5))),
-        ("not_integer", ~bad & (v >= 0) & (kind == "count") & (np.abs(v - np.round(v)) > COUNT_TOLERANCE)),
-    ]
-    wrong = np.zeros(len(frame), dtype=bool)
-    for key, hit in checks:
-        hit = hit & ~wrong
-        if hit.any():
-            sub = frame[hit]
-            params = _control_params(raw[hit]) if key == "limits.control_char" else None
-            probs.add(sub["row"].to_numpy(), sub["col"].to_numpy(), raw[hit], key, params,
-                      fmt=visible if params else cell_text)
-        wrong |= hit
-    frame = frame[~wrong & frame["ok"].to_numpy()]
 
     # duplicates: one month × department × process (× measure) once ---------------------------
     keys = ["month", "department", "process", "measure"]
@@ -792,6 +834,36 @@ def _check(grid, header_row, header, sheet, kind, file_name, sha, cat, roles, me
         "value": frame["value"].to_numpy(dtype=float), "row": frame["row"].to_numpy(dtype=int),
         "column": frame["col"].to_numpy()})
     return Parsed(file_name, sha, kind, sheet, "long" if long else "wide", n_rows, values, *probs.records())
+
+
+def _value_rules(frame: pd.DataFrame, cat: Catalogue, probs: _Problems) -> pd.DataFrame:
+    """Report the cells of ``frame`` whose value cannot be; return the cells that pass (and
+    whose row is fine).  Within a row, problems come in the order of these rules."""
+    kinds = {m.id: m.kind for m in cat.measures}
+    kind = frame["measure"].map(kinds).to_numpy(dtype=object)
+    v = frame["value"].to_numpy(dtype=float)
+    bad = frame["bad"].to_numpy()
+    raw = frame["raw"].to_numpy(dtype=object)
+    control = np.zeros(len(frame), dtype=bool)  # only text that is no number can hold one
+    if bad.any():
+        idx = np.flatnonzero(bad)
+        control[idx] = [type(x) is str and _CONTROL.search(x) is not None for x in raw[idx]]
+    checks = [
+        ("limits.control_char", control),
+        ("not_number", bad),
+        ("negative", ~bad & (v < 0)),
+        ("score_range", ~bad & (kind == "score") & ((v < 1) | (v > 5))),
+        ("not_integer", ~bad & (v >= 0) & (kind == "count") & (np.abs(v - np.round(v)) > COUNT_TOLERANCE)),
+    ]
+    wrong = np.zeros(len(frame), dtype=bool)
+    rows, cols = frame["row"].to_numpy(), frame["col"].to_numpy()
+    for rank, (key, hit) in enumerate(checks, start=1):
+        hit = hit & ~wrong
+        if hit.any():
+            params = _control_params(raw[hit]) if key == "limits.control_char" else None
+            probs.add(rows[hit], cols[hit], raw[hit], key, params, fmt=visible if params else cell_text, rank=rank)
+        wrong |= hit
+    return frame[~wrong & frame["ok"].to_numpy()]
 
 
 # (smaller, larger, problem key): the smaller may never exceed the larger
