@@ -117,8 +117,7 @@ _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?\bref\s*=\s*[
 _REF = re.compile(r"\$?([A-Za-z]{1,7})\$?0*(\d{1,12})")
 _ATTR_R = re.compile(rb"\br\s*=\s*[\"']([^\"']*)[\"']")
 _ROW_NUMBER = re.compile(r"0*(\d{1,12})")
-_TOKEN = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>")
-_CLOSE_C = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?c>")
+_TOKEN = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])([^>]*)>(</(?:[A-Za-z_][\w.-]*:)?c>)?")
 
 
 @dataclass
@@ -146,7 +145,7 @@ class SheetScan:
         return (int(m.group(2)), column_number(m.group(1))) if m else None
 
     def _seen(self, row: int, col: int) -> None:
-        if row > self.max_row or col > self.max_col:
+        if self.over is None and (row > self.max_row or col > self.max_col):
             self.cell = cell_name(max(row, 1), max(col, 1))
             self.max_row, self.max_col = max(self.max_row, row), max(self.max_col, col)
             if over_limits(self.max_row, self.max_col):
@@ -184,14 +183,12 @@ def scan_worksheet(read) -> SheetScan:
             return s
         rows, cols = found
         if len(rows):
-            far = int(np.argmax(rows)) if rows.max() * max(cols.max(), s.max_col) >= s.max_row * s.max_col \
-                else int(np.argmax(cols))
             wide = np.flatnonzero(cols > MAX_COLUMNS)
-            if len(wide):  # name the first cell past the last column
-                far = int(wide[0])
-            s._seen(int(rows[far]), int(cols[far]))
-            s._seen(int(rows.max()), s.max_col)
-            s._seen(s.max_row, int(cols.max()))
+            # the cells that name what is found: the first past the last column, else the
+            # lowest (the rightmost of that row) and the rightmost
+            lowest = np.flatnonzero(rows == rows.max())
+            for i in (wide[:1] if len(wide) else (lowest[np.argmax(cols[lowest])], np.argmax(cols))):
+                s._seen(int(rows[i]), int(cols[i]))
     return s
 
 
@@ -262,16 +259,15 @@ def scan_worksheet_exactly(read, dimension: str | None = None) -> SheetScan:
         buf, tail = buf[:cut], buf[cut:]
         if len(tail) > MAX_TAG_BYTES:
             raise Refused("corrupt")
-        for m in _TOKEN.finditer(buf):
-            closing, name, attrs = m.groups()
+        for closing, name, attrs, closed in _TOKEN.findall(buf):
             if closing:
                 continue
-            r = _ATTR_R.search(attrs)
+            r = _ATTR_R.search(attrs) if attrs else None
             if name == b"row":
                 rm = _ROW_NUMBER.fullmatch(r.group(1).decode("ascii", "replace").strip()) if r else None
                 row, col = (int(rm.group(1)) if rm else row + 1), 0
                 if row > MAX_ROWS:
-                    s.over = s.cell = cell_name(row, max(col, 1))
+                    s.over = s.cell = cell_name(row, 1)
                     break
                 continue
             tags += 1
@@ -280,12 +276,9 @@ def scan_worksheet_exactly(read, dimension: str | None = None) -> SheetScan:
                 cell_row, col = int(ref.group(2)), column_number(ref.group(1))
             else:
                 cell_row, col = max(row, 1), col + 1
-            empty = attrs.rstrip().endswith(b"/") or _CLOSE_C.match(buf, m.end()) is not None
-            if not empty:
+            if not (closed or attrs.endswith(b"/")):  # a cell that holds something
                 s._seen(cell_row, col)
-            elif over_limits(cell_row, col):
-                s.over = s.cell = cell_name(cell_row, col)
-            if s.over or tags > MAX_CELLS:
+            if s.over or tags > MAX_CELLS:  # also millions of empty cell tags: no worksheet
                 s.over = s.over or cell_name(max(cell_row, 1), max(col, 1))
                 break
     return s
@@ -329,8 +322,6 @@ def sheet_parts(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
 def check_csv_lines(data: bytes, sep: bytes = b",") -> None:
     """Refuses a CSV, before it is decoded, with a line longer than MAX_LINE_BYTES or with
     more filled lines × columns of its first line than MAX_CELLS."""
-    if len(data) <= MAX_LINE_BYTES:
-        return
     ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     starts = np.concatenate(([0], ends + 1))
     lengths = np.append(ends, len(data)) - starts
