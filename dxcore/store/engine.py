@@ -129,7 +129,7 @@ def fault(error: BaseException) -> str | None:
         if "NUL (0x00)" in text_:
             return "nul"
         if sqlstate is None and type(error).__name__ == "OperationalError":  # no connection at all
-            return "unreachable"
+            return "refused" if "authentication failed" in text_ else "unreachable"
     return None
 
 
