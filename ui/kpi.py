@@ -56,7 +56,7 @@ def upload_limit() -> int:
     Streamlit's ``server.maxUploadSize``: a file between the two gets our sentence in the
     user's language, where the uploader alone would only show a red mark."""
     server = int(st.get_option("server.maxUploadSize") or 200) * limits.MB
-    return max(limits.MB, min(limits.MAX_UPLOAD_BYTES, server - limits.MB))
+    return min(limits.MAX_UPLOAD_BYTES, server - limits.MB)
 
 
 def upload_help(text: str) -> str:
