@@ -3,7 +3,7 @@ any grid is built.  Pure Python; :mod:`dxcore.sheets` and :mod:`dxcore.sandbox` 
 
 Every limit has a default here and an environment variable to change it (README, 上限):
 
-    DX_MAX_UPLOAD_MB   19         a file uploaded on the page (Streamlit's own limit is 20 MB)
+    DX_MAX_UPLOAD_MB   18         a file uploaded on the page (Streamlit's own limit: 20 million bytes)
     DX_MAX_FILE_MB     50         a file given to the command line
     DX_MAX_COLUMNS     256        columns of a sheet or a CSV line
     DX_MAX_CELLS       3000000    rows × columns of the area a sheet or a CSV spans
@@ -42,7 +42,7 @@ def _env_int(name: str, default: int) -> int:
     return value if value > 0 else default
 
 
-MAX_UPLOAD_BYTES = _env_int("DX_MAX_UPLOAD_MB", 19) * MB
+MAX_UPLOAD_BYTES = _env_int("DX_MAX_UPLOAD_MB", 18) * MB
 MAX_FILE_BYTES = _env_int("DX_MAX_FILE_MB", 50) * MB
 MAX_COLUMNS = _env_int("DX_MAX_COLUMNS", 256)
 MAX_ROWS = 1_048_576  # Excel's own

@@ -15,8 +15,9 @@ already has everything loaded.  A small file is checked in a few hundredths of a
 Protocol on the job socket: the child sends its pid (so the caller can kill it), the
 caller sends the job, the child sends its result and exits; the worker, which reaps it,
 then appends a fixed trailer with its exit status and peak memory and closes the
-socket.  Where this cannot run (Windows: no fork, no fd passing) or with
-``DX_PARSE_SANDBOX=0``, the parse runs in-process behind the same pre-checks.
+socket.  A single-threaded process (``python -m dxcore import``) forks itself instead: it has
+everything loaded already.  Where this cannot run (Windows: no fork, no fd passing) or
+with ``DX_PARSE_SANDBOX=0``, the parse runs in-process behind the same pre-checks.
 """
 
 from __future__ import annotations
@@ -98,9 +99,14 @@ def _run(job: tuple, file_name: str, start: float) -> Outcome:
 
     deadline = time.monotonic() + limits.PARSE_SECONDS
     ours, theirs = socket.socketpair()
-    pid = None
+    pid = forked = None
     try:
-        _hand_over(theirs)
+        if _alone():  # a command-line process: fork itself, everything is loaded already
+            forked = os.fork()
+            if forked == 0:
+                _child(theirs.fileno(), (ours,))
+        else:  # a server: the worker forks for it
+            _hand_over(theirs)
         theirs.close()
         pid = _read_frame(ours, deadline + 30)  # the worker may still be starting (imports)
         deadline = time.monotonic() + limits.PARSE_SECONDS
@@ -118,6 +124,9 @@ def _run(job: tuple, file_name: str, start: float) -> Outcome:
     finally:
         ours.close()
     status, peak, result = _split(body)
+    if forked:
+        _, status, usage = os.wait4(forked, 0)
+        peak = int(usage.ru_maxrss) * 1024
     seconds = time.perf_counter() - start
     if not timed_out and result is not None and result[0] == "ok":
         return Outcome(result[1], "ok", seconds, peak)
@@ -132,6 +141,12 @@ def _run(job: tuple, file_name: str, start: float) -> Outcome:
         how, key, params = "crashed", "limits.parse_crashed", {}
     _log(f"upload {file_name!r} not read: {how} (status {status}, peak {peak})")
     return Outcome(sheets.refused(limits.Refused(key, file=file_name, **params), file_name), how, seconds, peak)
+
+
+def _alone() -> bool:
+    """A single-threaded process (the CLI) may fork itself; a server with threads may not."""
+    return threading.active_count() == 1 and threading.current_thread() is threading.main_thread() \
+        and _current is None
 
 
 def _split(body: bytes) -> tuple[int | None, int | None, tuple | None]:

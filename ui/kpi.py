@@ -52,10 +52,11 @@ def how_to_start(org_id: int) -> None:
 
 
 def upload_limit() -> int:
-    """Our own limit for a file on the upload page (DX_MAX_UPLOAD_MB), kept a megabyte under
-    Streamlit's ``server.maxUploadSize``: a file between the two gets our sentence in the
-    user's language, where the uploader alone would only show a red mark."""
-    server = int(st.get_option("server.maxUploadSize") or 200) * limits.MB
+    """Our own limit for a file on the upload page (DX_MAX_UPLOAD_MB), kept at least a
+    megabyte under Streamlit's ``server.maxUploadSize`` (which its uploader counts in
+    millions of bytes): a file between the two gets our sentence in the user's language,
+    where the uploader alone would only show a red mark and an English line."""
+    server = int(st.get_option("server.maxUploadSize") or 200) * 1_000_000
     return min(limits.MAX_UPLOAD_BYTES, server - limits.MB)
 
 

@@ -6,6 +6,7 @@ as ``diagnose`` does.  Run through a real ``python -m dxcore`` where the process
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import resource
@@ -50,10 +51,13 @@ def write(tmp_path: Path, name: str, text: str | bytes) -> str:
 def test_a_reader_that_goes_away_is_one_sentence(db_url):
     """``python -m dxcore questionnaire | head -c 10``: the pipe closes under the writer."""
     env = {**os.environ, "DX_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT)}
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)  # smaller than the output: the writer must wait for us
     proc = subprocess.Popen([sys.executable, "-m", "dxcore", "questionnaire", "--set", "full"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    proc.stdout.read(10)
-    proc.stdout.close()  # what `head` does once it has its lines
+                            stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    assert len(os.read(read_end, 10)) == 10  # 12 KB are coming: 4 KB fit in the pipe, the rest must wait
+    os.close(read_end)  # what `head` does once it has its lines
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 2
     assert one_sentence(err).startswith("出力先が閉じられたため")

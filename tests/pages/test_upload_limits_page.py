@@ -54,7 +54,7 @@ def test_the_limit_is_said_in_english_too_and_stays_under_streamlits(engine, mon
     assert at.error[0].value.startswith(f"'{escape_md('big.csv')}' is 0.3 MB, more than the 0.2 MB that can be")
     monkeypatch.setattr(limits, "MAX_UPLOAD_BYTES", 500 * limits.MB)
     from ui.kpi import upload_limit
-    assert upload_limit() == (20 - 1) * limits.MB  # a megabyte under server.maxUploadSize (20)
+    assert upload_limit() == 20_000_000 - limits.MB  # a megabyte under server.maxUploadSize (20 million bytes)
 
 
 def test_a_far_cell_is_refused_by_sheet_and_cell_and_nothing_is_stored(engine):
