@@ -152,6 +152,20 @@ class SheetScan:
                 self.over = self.cell
 
 
+def _whole_tags(read):
+    """The XML from ``read()`` in pieces that end after a tag's ``>`` (the rest waits for the
+    next chunk); a tag, or text between two, longer than MAX_TAG_BYTES is no worksheet."""
+    tail = b""
+    while chunk := read():
+        buf = tail + chunk
+        cut = buf.rfind(b">") + 1
+        buf, tail = buf[:cut], buf[cut:]
+        if len(tail) > MAX_TAG_BYTES:
+            raise Refused("corrupt")
+        if buf:
+            yield buf
+
+
 def scan_worksheet(read) -> SheetScan:
     """The area of one worksheet part; ``read()`` returns the next chunk of its XML (b''
     at the end).  The common form, every cell written as ``<c r="B12" …>``, is read with a
@@ -159,18 +173,9 @@ def scan_worksheet(read) -> SheetScan:
     ``exact=True`` and must be read again with :func:`scan_worksheet_exactly`."""
     s = SheetScan()
     prefix = None
-    tail = b""
-    while not s.over:
-        chunk = read()
-        if not chunk:
+    for buf in _whole_tags(read):
+        if s.over:
             break
-        buf = tail + chunk
-        cut = buf.rfind(b">") + 1
-        buf, tail = buf[:cut], buf[cut:]
-        if len(tail) > MAX_TAG_BYTES:
-            raise Refused("corrupt")
-        if not buf:
-            continue
         if prefix is None:
             m = _ROOT.search(buf)
             prefix = (m.group(1) or b"") if m else b""
@@ -249,16 +254,9 @@ def scan_worksheet_exactly(read, dimension: str | None = None) -> SheetScan:
     passes the limits, so a hostile part costs at most that many steps."""
     s = SheetScan(dimension=dimension, exact=True)
     row = col = tags = 0
-    tail = b""
-    while not s.over:
-        chunk = read()
-        if not chunk:
+    for buf in _whole_tags(read):
+        if s.over:
             break
-        buf = tail + chunk
-        cut = buf.rfind(b">") + 1
-        buf, tail = buf[:cut], buf[cut:]
-        if len(tail) > MAX_TAG_BYTES:
-            raise Refused("corrupt")
         for closing, name, attrs, closed in _TOKEN.findall(buf):
             if closing:
                 continue

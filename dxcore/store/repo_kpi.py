@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable, Mapping
@@ -63,6 +62,7 @@ from dxcore.i18n import t
 from dxcore.sheets import Parsed, Problem
 from dxcore.store.models import Organization, utcnow
 from dxcore.store.models_kpi import KpiChange, KpiCustom, KpiSettings, KpiTarget, KpiUpload, KpiValue
+from dxcore.store.sql import write_transaction
 
 CELL = ["month", "department", "process", "measure"]
 CHUNK = 20_000
@@ -380,20 +380,10 @@ def _drop_stage_quietly(conn: Connection) -> None:
         conn.invalidate()
 
 
-@contextmanager
 def _write_transaction(conn: Connection, org_id: int):
-    """The write lock first: SQLite's (BEGIN IMMEDIATE, waiting through busy_timeout);
-    on PostgreSQL the organisation's row, so that its imports and undos take turns."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    else:
-        conn.execute(select(Organization.id).where(Organization.id == org_id).with_for_update())
-    try:
-        yield conn
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    """The write lock first: SQLite's; on PostgreSQL the organisation's row, so that its
+    imports and undos take turns."""
+    return write_transaction(conn, select(Organization.id).where(Organization.id == org_id).with_for_update())
 
 
 def list_uploads(engine: Engine, org_id: int) -> list[Upload]:

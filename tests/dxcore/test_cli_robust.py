@@ -176,3 +176,14 @@ def test_workshop_answer_checks_answers_exactly_as_diagnose(db_url, tmp_path, en
         assert value == "null" and json.loads(w_out)["answers"] == 2
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Diagnosis)).scalar() == 0
+
+
+def test_a_reader_that_aborts_is_a_refusal_on_the_command_line_too(db_url, tmp_path, engine):
+    """The CLI forks itself to read: with limits raised so far that calamine is asked for
+    XFD1048576's grid, the child aborts and the command still answers in one JSON."""
+    repo.create_org(engine, "千代田区")
+    r = dxcore(db_url, "import", write(tmp_path, "far.xlsx", h.far_cell()), "--org", "千代田区",
+               env={"DX_MAX_COLUMNS": "20000", "DX_MAX_CELLS": "100000000000000"})
+    out = json.loads(r.stdout)
+    assert r.returncode == 1 and out["imported"] is False
+    assert out["errors"][0]["message"].startswith("ファイル「far.xlsx」は読み込みに使えるメモリ")
