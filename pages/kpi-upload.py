@@ -63,9 +63,11 @@ if upload is not None and not too_big(upload):
                      column_config={header[4]: st.column_config.TextColumn(width="large")})
         if len(rows) > SHOWN:
             st.caption(tr("kpi.upload.more_rows", shown=SHOWN, total=len(rows)))
-        if preview.more_problems:
-            st.caption(tr("limits.more_problems", n=f"{preview.more_problems:,}", shown=len(rows)))
-        st.download_button(tr("kpi.upload.download_problems"), csv_bytes(header, rows),
+        more = [[None] * 4 + [tr("limits.more_problems", n=f"{preview.more_problems:,}", shown=len(rows))]
+                ] if preview.more_problems else []
+        if more:
+            st.caption(more[0][4])
+        st.download_button(tr("kpi.upload.download_problems"), csv_bytes(header, rows + more),
                            file_name="kpi_problems.csv", mime="text/csv", key="dl_problems")
     elif preview.nothing_to_do:
         if preview.same_file:
