@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from dxcore import advice as advice_mod
 from dxcore import demo, history, scoring
-from dxcore.cli import Out, read_json
+from dxcore.cli import Out, read_json, short_list, shown
 from dxcore.content import QUESTION_SETS, load
 from dxcore.errors import DxError
 from dxcore.exports import csv_bytes
@@ -75,17 +75,28 @@ def _role(raw: str | None) -> str:
     raise DxError("diagnosis.error.unknown_role", role=raw)
 
 
-def diagnose(args) -> Out:
-    doc = read_json(args.answers)
+def answers_file(path: str, lang: str, bare: bool = False) -> dict[str, int | None]:
+    """The answers in a JSON file ({"answers": {id: 1..5 | null}}; with ``bare`` the mapping
+    alone also does), checked by the one rule of the questionnaire
+    (:func:`dxcore.scoring.validate_answers`): ``diagnose`` and ``workshop answer`` both
+    read answers through here.  A long list of wrong ids stays short in the message."""
+    doc = read_json(path)
+    if bare and isinstance(doc, dict) and not isinstance(doc.get("answers"), dict):
+        doc = {"answers": doc}
     if not isinstance(doc, dict) or not isinstance(doc.get("answers"), dict):
-        raise DxError("cli.error.answers_shape", path=args.answers)
+        raise DxError("cli.error.answers_shape", path=path)
     try:
         answers = scoring.validate_answers(doc["answers"])
     except scoring.AnswerError as e:
-        raise DxError("cli.error.bad_answers", problems="; ".join(
-            f"{q} = {v!r}" for q, v, _ in e.problems)) from None
+        raise DxError("cli.error.bad_answers", problems=short_list(
+            (f"{shown(q)[1:-1]} = {shown(v)}" for q, v, _ in e.problems), lang)) from None
     if not answers:
         raise DxError("diagnosis.error.no_answers")
+    return answers
+
+
+def diagnose(args) -> Out:
+    answers = answers_file(args.answers, args.lang)
     result = scoring.score(answers)
     out = scoring.result_to_dict(result)
     out["advice"] = advice_mod.advice_to_dict(advice_mod.advise(result), lang=args.lang)

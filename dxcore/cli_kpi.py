@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
-from dxcore import kpi, sheets
-from dxcore.cli import Out
+from dxcore import kpi, limits, sandbox, sheets
+from dxcore.cli import Out, integer, read_limited
 from dxcore.errors import DxError
 from dxcore.exports import csv_bytes
 from dxcore.store import get_engine, repo, repo_kpi
@@ -50,7 +50,7 @@ def register(sub) -> None:
     p.set_defaults(func=uploads_cmd)
 
     p = sub.add_parser("undo", help="undo a KPI upload (restores the values it replaced)")
-    p.add_argument("upload_id", type=int, metavar="UPLOAD_ID")
+    p.add_argument("upload_id", type=integer, metavar="UPLOAD_ID")
     p.add_argument("--org", required=True, help="code or name")
     p.set_defaults(func=undo_cmd)
 
@@ -71,11 +71,15 @@ def template_cmd(args) -> Out:
 def import_cmd(args) -> Out:
     engine = get_engine()
     org = repo.require_org(engine, args.org)
+    name = Path(args.file).name
     try:
-        data = Path(args.file).read_bytes()
-    except OSError as e:
-        raise DxError("kpi.error.file_missing", path=args.file, reason=e.strerror or str(e)) from None
-    parsed = sheets.parse(data, Path(args.file).name, repo_kpi.catalogue_for(engine, org.id))
+        data = read_limited(args.file, limits.MAX_FILE_BYTES)  # the size first: never reads more
+    except DxError as e:
+        raise DxError("kpi.error.file_missing", path=args.file, reason=e.params.get("reason", "")) from None
+    if data is None:
+        parsed = sheets.refused(limits.Refused("too_big", limit=limits.mb(limits.MAX_FILE_BYTES)), name)
+    else:  # read in a child process with limits, as on the upload page
+        parsed = sandbox.parse_upload(data, name, repo_kpi.custom_kpis(engine, org.id))
     pre = repo_kpi.preview(engine, org.id, parsed)
     out = pre.summary(args.lang)
     out["org"] = org.name

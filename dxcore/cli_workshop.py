@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 
 from dxcore import workshop as ws
-from dxcore.cli import Out, read_json
+from dxcore.cli import Out, integer, read_json
 from dxcore.cli_diagnosis import _role as role_id
+from dxcore.cli_diagnosis import answers_file
 from dxcore.exports import csv_bytes
 from dxcore.store import get_engine, repo
 from dxcore.store import repo_workshop as wrepo
@@ -19,7 +20,7 @@ def register(sub) -> None:
     p.add_argument("--set", dest="question_set", choices=ws.SETS, required=True,
                    help="pulse (7 statements), full, or myths (true/false warm-up)")
     p.add_argument("--title", required=True)
-    p.add_argument("--limit", type=int, default=None, help="most participants allowed (default: no limit)")
+    p.add_argument("--limit", type=integer, default=None, help="most participants allowed (default: no limit)")
     p.set_defaults(func=create)
 
     p = w.add_parser("answer", help="record one participant's answers (e.g. from a paper sheet)")
@@ -58,9 +59,12 @@ def create(args) -> Out:
 def answer(args) -> Out:
     engine = get_engine()
     record = wrepo.require_open(engine, args.code)  # say so before reading the file
-    doc = read_json(args.answers)
-    if isinstance(doc, dict) and isinstance(doc.get("answers"), dict):
-        doc = doc["answers"]
+    if record.question_set == ws.MYTHS:  # true/false statements: the workshop's own rule
+        doc = read_json(args.answers)
+        if isinstance(doc, dict) and isinstance(doc.get("answers"), dict):
+            doc = doc["answers"]
+    else:  # the questionnaire: checked exactly as `diagnose` checks it, then against the set
+        doc = answers_file(args.answers, args.lang, bare=True)
     done = wrepo.submit(engine, record.code, secrets.token_urlsafe(24), role_id(args.role), doc)
     n = wrepo.counts(engine, record.id)
     return Out({"code": record.code, "answers": done.answers, "participants": n.answered})

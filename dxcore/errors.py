@@ -17,3 +17,9 @@ class DxError(Exception):
         from dxcore.i18n import t
 
         return t(self.key, lang, **self.params)
+
+
+class StoreError(DxError):
+    """The database cannot be used as it is — corrupt, read-only, deleted while the server
+    runs, unreachable — said in one sentence that names the file or the URL (never its
+    password).  Raised by :mod:`dxcore.store.engine` in place of the driver's error."""

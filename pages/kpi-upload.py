@@ -13,7 +13,7 @@ from dxcore.periods import format_datetime
 from dxcore.store import repo_kpi
 from ui.common import engine, flash_later, lang, org_page, show_error, tr
 from ui.gate import through_app
-from ui.kpi import catalogue, template_button
+from ui.kpi import catalogue, prepare_reader, read_upload, template_button, too_big, upload_help
 
 through_app()
 
@@ -25,6 +25,7 @@ CONFIRM_UNDO = "kpi_confirm_undo"
 
 org = org_page("kpi.upload.title")
 cat = catalogue(org.id)
+prepare_reader()
 
 st.subheader(tr("kpi.upload.step1"))
 st.write(tr("kpi.upload.step1_body"))
@@ -32,16 +33,16 @@ template_button(org.id)
 
 st.subheader(tr("kpi.upload.step2"))
 upload = st.file_uploader(tr("kpi.upload.file"), type=["xlsx", "csv"], key="kpi_file",
-                          help=tr("kpi.upload.file_help"))
+                          help=upload_help(tr("kpi.upload.file_help")))
 
-if upload is not None:
+if upload is not None and not too_big(upload):
     data = upload.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     held = st.session_state.get(PREVIEW)
     if not held or held[0] != org.id or held[1] != sha:
         with st.status(tr("kpi.upload.checking"), expanded=True) as status:
             st.write(tr("kpi.upload.reading", file=upload.name))
-            parsed = sheets.parse(data, upload.name, cat)
+            parsed = read_upload(org.id, upload.name, data)
             st.write(tr("kpi.upload.comparing", rows=parsed.rows))
             preview = repo_kpi.preview(engine(), org.id, parsed, max_changes=SHOWN)
             status.update(label=tr("kpi.upload.checked" if preview.ok else "kpi.upload.check_failed"),
@@ -55,10 +56,10 @@ if upload is not None:
     cols[1].metric(tr("kpi.upload.new"), f"{preview.new:,}", border=True)
     cols[2].metric(tr("kpi.upload.changed"), f"{preview.changed:,}", border=True)
     cols[3].metric(tr("kpi.upload.unchanged"), f"{preview.unchanged:,}", border=True)
-    cols[4].metric(tr("kpi.upload.problems"), f"{len(preview.problems):,}", border=True)
+    cols[4].metric(tr("kpi.upload.problems"), f"{preview.problem_count:,}", border=True)
 
     if not preview.ok:
-        st.error(tr("kpi.upload.has_problems", n=len(preview.problems)))
+        st.error(tr("kpi.upload.has_problems", n=preview.problem_count))
         header, rows = sheets.problems_table(preview.problems, lang())
         st.dataframe(pd.DataFrame(rows[:SHOWN], columns=header), hide_index=True, key="kpi_problems",
                      row_height=PROBLEM_ROW_PX, placeholder="",
@@ -70,7 +71,11 @@ if upload is not None:
                                     header[4]: st.column_config.TextColumn(width=PROBLEM_TEXT_PX)})
         if len(rows) > SHOWN:
             st.caption(tr("kpi.upload.more_rows", shown=SHOWN, total=len(rows)))
-        st.download_button(tr("kpi.upload.download_problems"), csv_bytes(header, rows),
+        more = [[None] * 4 + [tr("limits.more_problems", n=f"{preview.more_problems:,}", shown=len(rows))]
+                ] if preview.more_problems else []
+        if more:
+            st.caption(more[0][4])
+        st.download_button(tr("kpi.upload.download_problems"), csv_bytes(header, rows + more),
                            file_name="kpi_problems.csv", mime="text/csv", key="dl_problems")
     elif preview.nothing_to_do:
         if preview.same_file:

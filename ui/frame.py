@@ -22,7 +22,8 @@ from pathlib import Path
 import streamlit as st
 from streamlit.errors import FragmentHandledException
 
-from ui.common import lang, tr
+from dxcore.errors import DxError
+from ui.common import lang, show_error, tr
 
 LOG = logging.getLogger("dxnavi")
 LOCAL_ADDRESSES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -67,6 +68,8 @@ def guarded(run) -> None:
         run()
     except FragmentHandledException:
         raise
+    except DxError as e:  # a sentence the user can act on (a database fault, …): said as it is
+        show_error(e)
     except Exception as e:  # noqa: BLE001 — no traceback ever reaches a browser
         ref = report_error(e)
         st.error(tr("shell.error.unexpected", ref=ref))

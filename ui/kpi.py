@@ -1,6 +1,7 @@
 """Streamlit pieces shared by the KPI pages: the template button, the 和暦 switch, the
 organisation's catalogue and settings, the dashboard's data (computed once per data
-version and kept), the compact KPI cards and the list of a chart's numbered events."""
+version and kept), the compact KPI cards and the list of a chart's numbered events, and the
+upload's size check and reading."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from typing import Callable, TypeVar
 import pandas as pd
 import streamlit as st
 
-from dxcore import kpi
+from dxcore import kpi, limits, sandbox
 from dxcore.errors import DxError
 from dxcore.exports import XLSX_MIME
+from dxcore.sheets import Parsed
 from dxcore.store import database_url, repo_kpi
 from dxcore.template import file_name, template_bytes
 from ui.common import engine, flash_later, lang, md, show_error, tr, tx
@@ -253,3 +255,37 @@ def annotation_list(notes: list[tuple[int, object]]) -> None:
         return
     with st.expander(tr("kpi.dashboard.events", n=len(notes))):
         st.markdown("  \n".join(f"**{n}** {a.on:%Y/%m/%d} {md(a.label)}" for n, a in notes))
+
+
+def upload_limit() -> int:
+    """Our own limit for a file on the upload page (DX_MAX_UPLOAD_MB), kept at least a
+    megabyte under Streamlit's ``server.maxUploadSize`` (which its uploader counts in
+    millions of bytes): a file between the two gets our sentence in the user's language,
+    where the uploader alone would only show a red mark and an English line."""
+    server = int(st.get_option("server.maxUploadSize") or 200) * 1_000_000
+    return min(limits.MAX_UPLOAD_BYTES, server - limits.MB)
+
+
+def upload_help(text: str) -> str:
+    return f"{text}\n\n{tr('limits.upload_help', limit=limits.mb(upload_limit()))}"
+
+
+def too_big(upload) -> bool:
+    """Says so (and True) when the uploaded file is over our limit — judged by its size,
+    before its bytes are read."""
+    if upload.size <= upload_limit():
+        return False
+    st.error(tr("limits.upload_too_big", file=md(upload.name), size=limits.mb(upload.size),
+                limit=limits.mb(upload_limit())))
+    return True
+
+
+def prepare_reader() -> None:
+    """Start the upload reader's worker in the background (it loads pandas once), so that
+    checking the first upload takes a moment, not seconds."""
+    sandbox.start()
+
+
+def read_upload(org_id: int, name: str, data: bytes) -> Parsed:
+    """The upload read and checked in a child process with limits (dxcore.sandbox)."""
+    return sandbox.parse_upload(data, name, repo_kpi.custom_kpis(engine(), org_id))

@@ -10,7 +10,17 @@ so :func:`undo` puts back exactly what was there.  A blank cell never deletes a 
 value: it means "not reported in this file".
 
 Values travel as pandas frames (a year of a large city is ~100,000 values); everything
-else as frozen records.  Bulk writes are Core ``insert()`` executemany.
+else as frozen records.
+
+Writing is kept short, because SQLite has one writer and workshop participants submit
+while someone imports: the comparison, the checks and the rows to write are all made
+before the write lock is taken, and the rows wait in temporary tables of the importing
+connection (SQLite keeps them in its own temp database: filling them locks nothing).
+The write transaction then re-checks that nothing was imported or undone for the
+organisation meanwhile (one small query) and copies the rows in with a few set-wide
+statements (INSERT … SELECT, UPDATE … FROM): one million new values hold the lock for
+about the time SQLite needs to add them to its indexes, not for Python's loop over them.
+If something did change, the comparison is made again inside the transaction, as before.
 """
 
 from __future__ import annotations
@@ -23,16 +33,37 @@ from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, String, and_, bindparam, delete, exists, func, insert, select, type_coerce, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
-from dxcore import kpi, sheets
+from dxcore import kpi, limits, sheets
 from dxcore.errors import DxError
 from dxcore.exports import FORMULA_STARTS
+from dxcore.i18n import t
 from dxcore.sheets import Parsed, Problem
 from dxcore.store.models import Organization, utcnow
 from dxcore.store.models_kpi import KpiBaseline, KpiChange, KpiCustom, KpiSettings, KpiTarget, KpiUpload, KpiValue
-from dxcore.store.sql import upsert
+from dxcore.store.sql import upsert, write_transaction
 from dxcore.text import refuse_invisible
 
 CELL = ["month", "department", "process", "measure"]
@@ -82,7 +113,8 @@ class Preview:
     changes: tuple[Change, ...]
     token: str
     same_file: Upload | None  # an earlier upload of this very file that is still in force
-    problems: tuple[Problem, ...] = ()  # the file's own, and those against the stored data
+    problems: tuple[Problem, ...] = ()  # the file's own, and those against the stored data (the first ones)
+    more_problems: int = 0  # found beyond those, counted but not listed
 
     @property
     def rows(self) -> int:
@@ -93,12 +125,21 @@ class Preview:
         return not self.problems
 
     @property
+    def problem_count(self) -> int:
+        return len(self.problems) + self.more_problems
+
+    @property
     def nothing_to_do(self) -> bool:
         return self.ok and self.new == 0 and self.changed == 0
 
     def summary(self, lang: str = "ja") -> dict:
-        return {"file": self.parsed.file_name, "rows": self.rows, "new": self.new, "changed": self.changed,
-                "unchanged": self.unchanged, "errors": [x.to_dict(lang) for x in self.problems]}
+        out = {"file": self.parsed.file_name, "rows": self.rows, "new": self.new, "changed": self.changed,
+               "unchanged": self.unchanged, "errors": [x.to_dict(lang) for x in self.problems],
+               "more_errors": self.more_problems}
+        if self.more_problems:
+            out["more_errors_note"] = t("limits.more_problems", lang, n=f"{self.more_problems:,}",
+                                               shown=len(self.problems))
+        return out
 
 
 @dataclass(frozen=True)
@@ -169,17 +210,19 @@ def preview(engine: Engine, org_id: int, parsed: Parsed, max_changes: int | None
         if parsed.values.empty:
             return Preview(org_id, parsed, 0, 0, 0, (), _token(parsed.values.assign(id=[], old=[]),
                                                                np.zeros(0, bool), np.zeros(0, bool)),
-                           _upload(same) if same else None, parsed.problems)
+                           _upload(same) if same else None, parsed.problems, parsed.more_problems)
         merged, is_new, changed, stored = _compare(conn, org_id, parsed.values)
-    problems = parsed.problems + sheets.check_with_stored(parsed, stored.rename(columns={"old": "value"}))
+    against, more_against = sheets.check_with_stored(parsed, stored.rename(columns={"old": "value"}))
+    problems = sorted(parsed.problems + against, key=lambda x: x.row or 0)
+    shown = problems[:limits.MAX_PROBLEMS]
+    more = parsed.more_problems + more_against + len(problems) - len(shown)
     sub = merged[changed]
     if max_changes is not None:
         sub = sub.iloc[:max_changes]
     changes = tuple(Change(m.date(), d, p, x, float(o), float(n)) for m, d, p, x, o, n in zip(
         sub["month"], sub["department"], sub["process"], sub["measure"], sub["old"], sub["value"]))
     return Preview(org_id, parsed, int(is_new.sum()), int(changed.sum()), int((~is_new & ~changed).sum()),
-                   changes, _token(merged, is_new, changed), _upload(same) if same else None,
-                   tuple(sorted(problems, key=lambda x: x.row or 0)))
+                   changes, _token(merged, is_new, changed), _upload(same) if same else None, tuple(shown), more)
 
 
 def apply(engine: Engine, preview_: Preview, source: str = "upload", progress: Progress | None = None,
@@ -191,65 +234,159 @@ def apply(engine: Engine, preview_: Preview, source: str = "upload", progress: P
     """
     parsed, org_id = preview_.parsed, preview_.org_id
     if not (parsed.ok and preview_.ok):
-        raise DxError("kpi.error.has_problems", n=len(preview_.problems) or len(parsed.problems))
+        raise DxError("kpi.error.has_problems", n=preview_.problem_count or parsed.problem_count)
     if source not in SOURCES:
         raise ValueError(source)
     values = parsed.values
     if values.empty:
         return Imported(None, 0, 0, 0)
+    _no_control_characters(values)
     try:
         return _apply(engine, preview_, parsed, org_id, values, source, progress, check_token)
     except IntegrityError:  # another import wrote the same cells after our comparison
         raise DxError("kpi.error.stale_preview") from None
 
 
+def _no_control_characters(values: pd.DataFrame) -> None:
+    """The store's own guard (the parser refuses them with their place first): a control
+    character would be stored by SQLite and break PostgreSQL's driver."""
+    for column in ("department", "process"):
+        for name in values[column].unique():
+            if sheets.visible(name) != name:
+                raise DxError("limits.control_char_stored", value=sheets.visible(name))
+
+
+# the staging tables: temporary, of the importing connection only
+_STAGE = MetaData()
+STAGE_NEW = Table("kpi_stage_new", _STAGE, Column("month", Date), Column("department", String),
+                  Column("process", String), Column("measure", String), Column("value", Float),
+                  prefixes=["TEMPORARY"])
+STAGE_CHANGED = Table("kpi_stage_changed", _STAGE, Column("value_id", Integer), Column("old_value", Float),
+                      Column("old_upload_id", Integer), Column("new_value", Float), prefixes=["TEMPORARY"])
+
+
+def _version(conn: Connection, org_id: int) -> tuple[int, int]:
+    """Changes whenever an upload of the organisation is made or undone (the only writers
+    of its values)."""
+    last, undone = conn.execute(select(func.max(KpiUpload.id), func.count(KpiUpload.undone_at))
+                                .where(KpiUpload.org_id == org_id)).one()
+    return int(last or 0), int(undone or 0)
+
+
 def _apply(engine, preview_, parsed, org_id, values, source, progress, check_token) -> Imported:
-    with engine.begin() as conn:
+    with engine.connect() as conn:
+        # everything that can be done before the write lock, is --------------------------
         _require_org(conn, org_id)
-        merged, is_new, changed, stored = _compare(conn, org_id, values, lock=True)
+        version = _version(conn, org_id)
+        merged, is_new, changed, stored = _compare(conn, org_id, values)
+        conn.rollback()
         if check_token and _token(merged, is_new, changed) != preview_.token:
             raise DxError("kpi.error.stale_preview")
-        if sheets.check_with_stored(parsed, stored.rename(columns={"old": "value"})):
+        if sheets.check_with_stored(parsed, stored.rename(columns={"old": "value"}))[0]:
             # the stored data changed since the preview in a way that now clashes
             raise DxError("kpi.error.stale_preview")
         n_new, n_changed = int(is_new.sum()), int(changed.sum())
         n_same = len(merged) - n_new - n_changed
         if n_new == 0 and n_changed == 0:
             return Imported(None, 0, 0, n_same)
-        now = utcnow()
-        upload_id = conn.execute(insert(KpiUpload).values(
-            org_id=org_id, file_name=(parsed.file_name or "-")[:255], sha256=parsed.sha256, source=source,
-            uploaded_at=now, rows_read=parsed.rows, new_values=n_new, changed_values=n_changed,
-            unchanged_values=n_same).returning(KpiUpload.id)).scalar_one()
-        total = n_new + n_changed
-        done = 0
-        new = merged[is_new]
-        months = new["month"].dt.date.to_numpy(dtype=object)
-        rows = [{"org_id": org_id, "month": m, "department": d, "process": p, "measure": x, "value": v,
-                 "upload_id": upload_id, "created_upload_id": upload_id}
-                for m, d, p, x, v in zip(months, new["department"].to_numpy(), new["process"].to_numpy(),
-                                         new["measure"].to_numpy(), new["value"].to_numpy(dtype=float).tolist())]
-        for start in range(0, len(rows), CHUNK):
-            conn.execute(insert(KpiValue), rows[start:start + CHUNK])
-            done += len(rows[start:start + CHUNK])
-            if progress:
-                progress(done, total)
-        if n_changed:
-            ch = merged[changed]
-            ids = ch["id"].to_numpy(dtype=np.int64).tolist()
-            olds = ch["old"].to_numpy(dtype=float).tolist()
-            news = ch["value"].to_numpy(dtype=float).tolist()
-            old_uploads = [None if pd.isna(u) else int(u) for u in ch["old_upload"]]
-            conn.execute(insert(KpiChange), [
-                {"upload_id": upload_id, "value_id": i, "old_value": o, "old_upload_id": ou, "new_value": n}
-                for i, o, ou, n in zip(ids, olds, old_uploads, news)])
-            conn.execute(update(KpiValue).where(KpiValue.id == bindparam("vid")).values(
-                value=bindparam("v"), upload_id=upload_id).execution_options(synchronize_session=False),
-                [{"vid": i, "v": n} for i, n in zip(ids, news)])
-            if progress:
-                progress(total, total)
-        row = conn.execute(select(KpiUpload).where(KpiUpload.id == upload_id)).one()
+        try:
+            _stage(conn, merged[is_new], merged[changed], progress, n_new + n_changed)
+            # the write: a few set-wide statements under the lock ---------------------------
+            with _write_transaction(conn, org_id):
+                if _version(conn, org_id) != version:  # someone imported or undid meanwhile: look again
+                    again = _compare(conn, org_id, values, lock=True)
+                    if _token(*again[:3]) != _token(merged, is_new, changed) or sheets.check_with_stored(
+                            parsed, again[3].rename(columns={"old": "value"}))[0]:
+                        raise DxError("kpi.error.stale_preview")
+                upload_id = conn.execute(insert(KpiUpload).values(
+                    org_id=org_id, file_name=(parsed.file_name or "-")[:255], sha256=parsed.sha256, source=source,
+                    uploaded_at=utcnow(), rows_read=parsed.rows, new_values=n_new, changed_values=n_changed,
+                    unchanged_values=n_same).returning(KpiUpload.id)).scalar_one()
+                _copy_staged(conn, org_id, upload_id, n_new, n_changed)
+                row = conn.execute(select(KpiUpload).where(KpiUpload.id == upload_id)).one()
+        finally:
+            _drop_stage_quietly(conn)
+    if progress:
+        progress(n_new + n_changed, n_new + n_changed)
     return Imported(_upload(row), n_new, n_changed, n_same)
+
+
+def _stage(conn: Connection, new: pd.DataFrame, changed: pd.DataFrame, progress: Progress | None,
+           total: int) -> None:
+    """The rows to write, into the connection's temporary tables, in the order of the
+    unique index (so that copying them touches each index page once)."""
+    _drop_stage(conn)
+    STAGE_NEW.create(conn)
+    STAGE_CHANGED.create(conn)
+    new = new.sort_values(CELL, kind="stable")
+    rows = list(zip(new["month"].dt.strftime("%Y-%m-%d").tolist(), new["department"].tolist(),
+                    new["process"].tolist(), new["measure"].tolist(), new["value"].to_numpy(dtype=float).tolist()))
+    done = 0
+    for start in range(0, len(rows), CHUNK):
+        _bulk_load(conn, STAGE_NEW, rows[start:start + CHUNK])
+        done += len(rows[start:start + CHUNK])
+        if progress and done < total:  # the last step is reported once the transaction committed
+            progress(done, total)
+    if len(changed):
+        _bulk_load(conn, STAGE_CHANGED, list(zip(
+            changed["id"].to_numpy(dtype=np.int64).tolist(), changed["old"].to_numpy(dtype=float).tolist(),
+            [None if pd.isna(u) else int(u) for u in changed["old_upload"]],
+            changed["value"].to_numpy(dtype=float).tolist())))
+    conn.commit()
+
+
+def _bulk_load(conn: Connection, table: Table, rows: list[tuple]) -> None:
+    """Rows into a staging table through the driver itself (SQLite: executemany in C;
+    PostgreSQL: COPY): no Python work per value beyond building the tuples."""
+    cols = ", ".join(c.name for c in table.columns)
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            with cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cur.executemany(f"INSERT INTO {table.name} ({cols}) VALUES ({', '.join('?' * len(table.columns))})",
+                            rows)
+    finally:
+        cur.close()
+
+
+def _copy_staged(conn: Connection, org_id: int, upload_id: int, n_new: int, n_changed: int) -> None:
+    if n_new:
+        s = STAGE_NEW.c
+        conn.execute(insert(KpiValue).from_select(
+            ["org_id", "month", "department", "process", "measure", "value", "upload_id", "created_upload_id"],
+            select(literal(org_id), s.month, s.department, s.process, s.measure, s.value, literal(upload_id),
+                   literal(upload_id))))
+    if n_changed:
+        c = STAGE_CHANGED.c
+        conn.execute(insert(KpiChange).from_select(
+            ["upload_id", "value_id", "old_value", "old_upload_id", "new_value"],
+            select(literal(upload_id), c.value_id, c.old_value, c.old_upload_id, c.new_value)))
+        conn.execute(update(KpiValue).values(value=c.new_value, upload_id=upload_id)
+                     .where(KpiValue.id == c.value_id).execution_options(synchronize_session=False))
+
+
+def _drop_stage(conn: Connection) -> None:
+    for table in (STAGE_NEW, STAGE_CHANGED):
+        table.drop(conn, checkfirst=True)
+    conn.commit()
+
+
+def _drop_stage_quietly(conn: Connection) -> None:
+    """After the write, or after it failed: a connection that cannot drop its staging
+    tables is closed for good (they go with it) rather than raising over the real error."""
+    try:
+        _drop_stage(conn)
+    except Exception:  # noqa: BLE001
+        conn.invalidate()
+
+
+def _write_transaction(conn: Connection, org_id: int):
+    """The write lock first: SQLite's; on PostgreSQL the organisation's row, so that its
+    imports and undos take turns."""
+    return write_transaction(conn, select(Organization.id).where(Organization.id == org_id).with_for_update())
 
 
 def list_uploads(engine: Engine, org_id: int) -> list[Upload]:
@@ -266,7 +403,7 @@ def undo(engine: Engine, org_id: int, upload_id: int) -> Upload:
     Refused while a later upload that is still in force changed any of the same values
     (undo that one first), so no later work is silently lost.
     """
-    with engine.begin() as conn:
+    with engine.connect() as conn, _write_transaction(conn, org_id):
         row = conn.execute(select(KpiUpload).where(KpiUpload.id == upload_id, KpiUpload.org_id == org_id)).first()
         if row is None:
             raise DxError("kpi.error.no_upload", id=upload_id)
@@ -316,9 +453,7 @@ def data_version(engine: Engine, org_id: int) -> tuple[int, int]:
     """Changes whenever the stored values of an organisation do (every import and every
     undo is an upload row): a cheap key for caching what is computed from them."""
     with engine.connect() as conn:
-        last, undone = conn.execute(select(func.max(KpiUpload.id), func.count(KpiUpload.undone_at))
-                                    .where(KpiUpload.org_id == org_id)).one()
-    return int(last or 0), int(undone or 0)
+        return _version(conn, org_id)
 
 
 def departments(engine: Engine, org_id: int) -> list[str]:

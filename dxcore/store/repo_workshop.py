@@ -43,6 +43,7 @@ from dxcore.store.models import utcnow
 from dxcore.store.models_workshop import Workshop, WorkshopAnswer, WorkshopConsensus, WorkshopParticipant
 from dxcore.store.sql import dialect_insert as _dialect_insert
 from dxcore.store.sql import upsert as _upsert
+from dxcore.store.sql import write_transaction
 
 TOKEN_MAX = 64
 RETRIES = 3
@@ -275,15 +276,8 @@ def _combiner(engine: Engine) -> _Combiner:
 @contextmanager
 def _transaction(engine: Engine) -> Iterator[Connection]:
     """One transaction holding the database's write lock from its first statement."""
-    with engine.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        try:
-            yield conn
-            conn.commit()
-        except BaseException:
-            conn.rollback()
-            raise
+    with engine.connect() as conn, write_transaction(conn):
+        yield conn
 
 
 def _write(engine: Engine, job):

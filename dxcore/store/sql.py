@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from sqlalchemy import Connection
 
 
@@ -21,3 +24,22 @@ def upsert(conn: Connection, table, values: dict, keys: list[str], updates: list
     stmt = dialect_insert(conn.dialect.name)(table).values(**values)
     conn.execute(stmt.on_conflict_do_update(index_elements=keys,
                                             set_={u: getattr(stmt.excluded, u) for u in updates}))
+
+
+@contextmanager
+def write_transaction(conn: Connection, lock=None) -> Iterator[Connection]:
+    """A transaction on ``conn`` that holds the write lock from its first statement: on
+    SQLite ``BEGIN IMMEDIATE`` (waiting through busy_timeout; a transaction that only later
+    tried to upgrade its read snapshot would get "database is locked" however long it
+    waited); on PostgreSQL ``lock``, a ``SELECT … FOR UPDATE`` of the row writers take
+    turns on, if given.  Commits at the end, rolls back on any error."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif lock is not None:
+        conn.execute(lock)
+    try:
+        yield conn
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise

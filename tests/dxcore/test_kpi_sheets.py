@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from dxcore import kpi, sheets
+from dxcore import kpi, limits, sheets
 
 TODAY = date(2026, 11, 26)
 
@@ -174,7 +174,7 @@ def test_a_zip_whose_part_is_encrypted_is_refused():
 
 
 def test_oversized_files_are_refused_without_reading(monkeypatch):
-    monkeypatch.setattr(sheets, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 100)
     assert [x.key for x in parse(b"x" * 101, "big.csv").problems] == ["too_big"]
 
 

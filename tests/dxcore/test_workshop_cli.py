@@ -14,6 +14,7 @@ from dxcore.store import repo
 ROOT = Path(__file__).resolve().parents[2]
 C = load()
 PULSE = C.question_ids("pulse")
+FULL_ONLY = next(q for q in C.question_ids("full") if q not in PULSE)
 
 
 def run(capsysbinary, *args):
@@ -108,7 +109,11 @@ def test_answer_refuses_unknown_code_bad_answers_and_role(engine, capsysbinary, 
     assert code == 2 and "mayor" in err
     code, _, err = run(capsysbinary, "--lang", "en", "workshop", "answer", ws_code, write(tmp_path, {"M1": True},
                                                                                           "m.json"), "--role", "it")
-    assert code == 2 and "not part of this workshop" in err
+    # checked exactly as `diagnose` checks answers: M1 is no statement of the questionnaire
+    assert code == 2 and "Some answers are wrong" in err and "M1 = True" in err
+    code, _, err = run(capsysbinary, "--lang", "en", "workshop", "answer", ws_code,
+                       write(tmp_path, {FULL_ONLY: 3}, "full.json"), "--role", "it")
+    assert code == 2 and "not part of this workshop" in err  # a statement, but not of this set
     doc = json.loads(run(capsysbinary, "workshop", "results", ws_code)[1])
     assert doc["participants"] == 0 and doc["patterns"] == []
 
