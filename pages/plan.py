@@ -194,14 +194,6 @@ else:
     st.caption(tr("plan.priority.basis", date=format_datetime(current.basis.taken_at, lang()),
                   role=role_name(current.basis.role), order=order))
 
-# the three habits successful municipalities share
-with st.container(border=True, key="plan_habits"):
-    st.header(tr("plan.habits.title"), help=tr("plan.habits.help"))
-    for column, habit in zip(st.columns(len(c.habits)), c.habits):
-        done = current.habit_progress(habit.id, c)
-        column.markdown(f"**{tx(habit.name)}** — {tr('plan.habits.progress', done=done.done, total=done.total)}")
-        column.caption(tx(habit.summary))
-
 if late:
     with st.container(border=True, key="plan_overdue"):
         st.markdown(f"**{tr('plan.overdue.title')}**")
@@ -227,6 +219,14 @@ for step in current.steps:
             st.caption(tr("plan.step.empty"))
         for item in step.items:
             item_row(org.id, item, today)
+
+# the three habits successful municipalities share
+with st.container(border=True, key="plan_habits"):
+    st.header(tr("plan.habits.title"), help=tr("plan.habits.help"))
+    for column, habit in zip(st.columns(len(c.habits)), c.habits):
+        done = current.habit_progress(habit.id, c)
+        column.markdown(f"**{tx(habit.name)}** — {tr('plan.habits.progress', done=done.done, total=done.total)}")
+        column.caption(tx(habit.summary))
 
 # the organisation's own items, and the archived ones
 left, right = st.columns(2, gap="large")

@@ -50,30 +50,29 @@ elif (just_before := history.preceding(past, chosen)) is not None:
 
 # risk by pattern, and what each level means --------------------------------------------
 st.header(tr("results.patterns"))
+chart = charts.pattern_bars(result, lang(), c)
+st.altair_chart(chart, width="stretch", height=charts.screen_height(chart), key="bars")
+for p in result.patterns:
+    if p.confidence == "low":
+        st.caption(f"{p.id}: {tr('confidence.none' if p.risk is None else 'confidence.low')}")
 left, right = st.columns([1, 1], gap="large")
 with left:
     series = [(tr("results.this_time"), result)]
     if before:
         series.append((tr("results.previous"), before.result))
     st.altair_chart(charts.radar(series, lang(), c), key="radar")
-with right:
-    chart = charts.pattern_bars(result, lang(), c)
-    st.altair_chart(chart, width="stretch", height=charts.screen_height(chart), key="bars")
-    for p in result.patterns:
-        if p.confidence == "low":
-            st.caption(f"{p.id}: {tr('confidence.none' if p.risk is None else 'confidence.low')}")
-
-st.subheader(tr("results.levels"))
-with st.container(key="results_levels"):
+with right, st.container(key="results_levels"):
+    st.subheader(tr("results.levels"))
     for p in result.patterns:
         pattern = c.pattern_index[p.id]
-        with st.container(border=True, key=f"level_{p.id}"):
-            st.markdown(tr("results.level_head", pattern=f"{p.id} {tx(pattern.title)}", risk=shown(p.risk),
-                           band=tr(f"band.{p.band or 'none'}")))
-            if p.band:
-                st.markdown(tx(pattern.levels[p.band]))
-            with st.expander(tr("diagnose.levels")):
-                level_lines(pattern, p.band)
+        st.markdown(tr("results.level_head", pattern=f"{p.id} {tx(pattern.title)}", risk=shown(p.risk),
+                       band=tr(f"band.{p.band or 'none'}")))
+        if p.band:
+            st.caption(tx(pattern.levels[p.band]))
+    with st.expander(tr("results.levels_all")):
+        for pattern in c.patterns:
+            st.markdown(f"**{pattern.id} {tx(pattern.title)}**")
+            level_lines(pattern, result.pattern(pattern.id).band)
 
 # root causes -----------------------------------------------------------------------------
 st.header(tr("results.causes"), help=tr("results.causes_help"))

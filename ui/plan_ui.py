@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # buttons and 編集.  The text keeps at least ~16 characters' width, so on a narrow screen the
 # buttons wrap onto the next line instead of squeezing the text to one character per line.
 ROW_STYLE = """<style>
-[class*="st-key-plan_text_"] { flex: 1 1 18rem !important; min-width: min(100%, 18rem) !important; }
+[class*="st-key-plan_text_"] { flex-grow: 1 !important; min-width: min(100%, 18rem) !important; }
+[class*="st-key-plan_row_"] { border-bottom: 1px solid #E3E8EF; padding-bottom: 0.5rem; }
 </style>"""
 
 

@@ -233,7 +233,7 @@ def test_user_text_is_shown_as_written_not_as_markup(engine, org):
 
 def test_the_three_habits_are_named_and_their_items_marked(engine, org):
     at = open_plan()
-    assert "成功している自治体に共通する3つの習慣" in [h.value for h in at.header]
+    assert "成功している自治体の3つの習慣" in [h.value for h in at.header]
     page = texts(at)
     for name in ("小さく始める", "成果を共有する", "人を育てる"):
         assert name in page
@@ -254,4 +254,4 @@ def test_without_a_diagnosis_the_first_unfinished_step_is_open(engine, org):
     at = open_plan()
     steps = [e for e in at.expander if e.label.startswith("**S")]
     assert [e.label.split()[0].strip("*") for e in steps if e.proto.expanded] == ["S1"]
-    assert [h.value for h in at.header][:2] == ["成功している自治体に共通する3つの習慣", "7つの再起動ステップ"]
+    assert [h.value for h in at.header][:2] == ["7つの再起動ステップ", "成功している自治体の3つの習慣"]
