@@ -17,10 +17,34 @@ from dxcore.periods import to_local
 from dxcore.store import engine as engine_mod
 from dxcore.store import repo
 
-from .conftest import wait_idle
+from .conftest import Outside, wait_idle
 
 pytestmark = pytest.mark.browser
 C = load()
+
+
+@pytest.fixture
+def sized(browser, server):
+    """Pages of a given viewport (separate sessions), recording requests to other hosts."""
+    contexts = []
+
+    def make(width: int, height: int):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP")
+        contexts.append(context)
+        pg = context.new_page()
+        pg.outside = Outside(server.url)
+        pg.on("request", pg.outside)
+        return pg
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def heading_levels(page) -> list[int]:
+    return page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid="stMain"] h1, [data-testid="stMain"] h2, [data-testid="stMain"] h3, [data-testid="stMain"] h4')]
+        .map(h => Number(h.tagName[1]))""")
 
 
 def collapse_sidebar(page) -> None:
@@ -158,37 +182,33 @@ def contrast(page, locator) -> float:
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1400, 1000), (1920, 1080)])
-def test_the_plan_reads_at_every_width(browser, server, artifacts, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP")
-    page = context.new_page()
-    try:
-        load_demo(page, server)
-        open_page(page, server, "plan")
-        current = page.locator(".st-key-plan_step_S1")
-        expect(current.locator('[class*="st-key-plan_text_"]').first).to_be_visible()
-        widths = page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-plan_text_"]')]
-            .filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().width)""")
-        assert widths and min(widths) >= 250, widths  # not one character per line
-        # one step open (the current one), and a ranking of three
-        expect(page.locator('[data-testid="stExpander"] details[open]')).to_have_count(1)
-        expect(page.get_by_text(re.compile("^優先順位 [123]$"))).to_have_count(3)
-        overdue = page.get_by_text(re.compile("^期限切れ")).first
-        overdue.scroll_into_view_if_needed()
-        assert contrast(page, overdue) >= 4.5
-        height_px = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-        assert height_px < 12_000, height_px  # it was about 28,000 px on a phone
-        current.scroll_into_view_if_needed()
-        page.screenshot(path=str(artifacts / f"plan-current-step-{width}.png"))
-        changes = page.locator(".st-key-plan_history table")
-        changes.scroll_into_view_if_needed()
-        expect(changes).to_be_visible()
-        cell_widths = page.evaluate("""() => [...document.querySelectorAll('.st-key-plan_history td')]
-            .map(td => td.scrollWidth <= td.clientWidth + 1)""")
-        assert all(cell_widths)  # 「変更内容」 wraps inside its cell instead of being cut
-        page.screenshot(path=str(artifacts / f"plan-recent-changes-{width}.png"))
-        assert page.outside.requests == [] if hasattr(page, "outside") else True
-    finally:
-        context.close()
+def test_the_plan_reads_at_every_width(sized, server, artifacts, width, height):
+    page = sized(width, height)
+    load_demo(page, server)
+    open_page(page, server, "plan")
+    current = page.locator(".st-key-plan_step_S1")
+    expect(current.locator('[class*="st-key-plan_text_"]').first).to_be_visible()
+    widths = page.evaluate("""() => [...document.querySelectorAll('[class*="st-key-plan_text_"]')]
+        .filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().width)""")
+    assert widths and min(widths) >= 250, widths  # not one character per line
+    # one step open (the current one), and a ranking of three
+    expect(page.locator('[data-testid="stExpander"] details[open]')).to_have_count(1)
+    expect(page.get_by_text(re.compile("^優先順位 [123]$"))).to_have_count(3)
+    overdue = page.get_by_text(re.compile("^期限切れ")).first
+    overdue.scroll_into_view_if_needed()
+    assert contrast(page, overdue) >= 4.5
+    height_px = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    assert height_px < 12_000, height_px  # it was about 28,000 px on a phone
+    current.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / f"plan-current-step-{width}.png"))
+    changes = page.locator(".st-key-plan_history table")
+    changes.scroll_into_view_if_needed()
+    expect(changes).to_be_visible()
+    cell_widths = page.evaluate("""() => [...document.querySelectorAll('.st-key-plan_history td')]
+        .map(td => td.scrollWidth <= td.clientWidth + 1)""")
+    assert all(cell_widths)  # 「変更内容」 wraps inside its cell instead of being cut
+    page.screenshot(path=str(artifacts / f"plan-recent-changes-{width}.png"))
+    assert page.outside.requests == []
 
 
 def test_history_has_dates_on_the_first_day(page, server, artifacts, tmp_path):
@@ -207,20 +227,18 @@ def test_history_has_dates_on_the_first_day(page, server, artifacts, tmp_path):
 
 
 @pytest.mark.parametrize("width,height", [(390, 844), (1920, 1080)])
-def test_results_explain_the_risk_at_phone_and_projector_width(browser, server, artifacts, width, height):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP")
-    page = context.new_page()
-    try:
-        load_demo(page, server)
-        open_page(page, server, "results")
-        expect(page.get_by_role("heading", name="それぞれのリスクが意味すること")).to_be_visible()
-        headings = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMain"] h1, '
-            + '[data-testid="stMain"] h2, [data-testid="stMain"] h3')].map(h => Number(h.tagName[1]))""")
-        assert headings[0] == 1 and all(b - a <= 1 for a, b in zip(headings, headings[1:])), headings
-        page.screenshot(path=str(artifacts / f"diagnosis-results-{width}.png"))
-        page.locator(".st-key-results_levels").scroll_into_view_if_needed()
-        page.screenshot(path=str(artifacts / f"diagnosis-results-levels-{width}.png"))
-        open_page(page, server, "history")
-        page.screenshot(path=str(artifacts / f"history-{width}.png"))
-    finally:
-        context.close()
+def test_results_explain_the_risk_at_phone_and_projector_width(sized, server, artifacts, width, height):
+    page = sized(width, height)
+    load_demo(page, server)
+    open_page(page, server, "results")
+    expect(page.get_by_role("heading", name="それぞれのリスクが意味すること")).to_be_visible()
+    page.screenshot(path=str(artifacts / f"diagnosis-results-{width}.png"))
+    page.locator(".st-key-results_levels").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / f"diagnosis-results-levels-{width}.png"))
+    for path in ("results", "diagnose", "history", "plan"):  # headings go down one level at a time
+        open_page(page, server, path)
+        expect(page.locator('[data-testid="stMain"] h1')).to_have_count(1)
+        levels = heading_levels(page)
+        assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), (path, levels)
+    page.screenshot(path=str(artifacts / f"history-{width}.png"))
+    assert page.outside.requests == []
