@@ -51,16 +51,21 @@ def _position(history: Sequence[Entry], diagnosis_id: int) -> int:
     return [e.record.id for e in history].index(diagnosis_id)
 
 
-def preceding(history: Sequence[Entry], diagnosis_id: int) -> Entry | None:
-    """The diagnosis taken just before ``diagnosis_id``, whatever it was (history is oldest first)."""
-    i = _position(history, diagnosis_id)
-    return history[i - 1] if i > 0 else None
-
-
 def previous(history: Sequence[Entry], diagnosis_id: int) -> Entry | None:
     """The latest diagnosis before ``diagnosis_id`` that it can be compared with."""
     i = _position(history, diagnosis_id)
     return next((e for e in reversed(history[:i]) if comparable(e, history[i])), None)
+
+
+def not_compared(history: Sequence[Entry], diagnosis_id: int) -> tuple[str, Entry] | None:
+    """Why ``diagnosis_id`` has no :func:`previous` although earlier diagnoses exist:
+    ("version", the last earlier one of the same set, answered against another version) or
+    ("set", the one just before, of the other set); None when it has a previous one or is the first."""
+    i = _position(history, diagnosis_id)
+    if i == 0 or previous(history, diagnosis_id) is not None:
+        return None
+    same_set = [e for e in history[:i] if e.record.question_set == history[i].record.question_set]
+    return ("version", same_set[-1]) if same_set else ("set", history[i - 1])
 
 
 def changes(history: Sequence[Entry], diagnosis_id: int):

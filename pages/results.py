@@ -44,17 +44,12 @@ cols[3].metric(tr("history.col_version"), tr("history.version_short", version=re
 st.caption(tr("results.answered", answered=result.answered, unknown=result.unknown))
 if before:
     st.caption(tr("results.compared_with", label=entry_label(before)))
-elif (just_before := history.preceding(past, chosen)) is not None:
-    reason = "set" if just_before.record.question_set != entry.record.question_set else "version"
-    st.caption(tr(f"results.not_compared_{reason}", label=entry_label(just_before)))
+elif (why := history.not_compared(past, chosen)) is not None:
+    reason, other = why
+    st.caption(tr(f"results.not_compared_{reason}", label=entry_label(other)))
 
 # risk by pattern, and what each level means --------------------------------------------
 st.header(tr("results.patterns"))
-chart = charts.pattern_bars(result, lang(), c)
-st.altair_chart(chart, width="stretch", height=charts.screen_height(chart), key="bars")
-for p in result.patterns:
-    if p.confidence == "low":
-        st.caption(f"{p.id}: {tr('confidence.none' if p.risk is None else 'confidence.low')}")
 left, right = st.columns([1, 1], gap="large")
 with left:
     series = [(tr("results.this_time"), result)]
@@ -73,6 +68,11 @@ with right, st.container(key="results_levels"):
         for pattern in c.patterns:
             st.markdown(f"**{pattern.id} {tx(pattern.title)}**")
             level_lines(pattern, result.pattern(pattern.id).band)
+chart = charts.pattern_bars(result, lang(), c)
+st.altair_chart(chart, width="stretch", height=charts.screen_height(chart), key="bars")
+for p in result.patterns:
+    if p.confidence == "low":
+        st.caption(f"{p.id}: {tr('confidence.none' if p.risk is None else 'confidence.low')}")
 
 # root causes -----------------------------------------------------------------------------
 st.header(tr("results.causes"), help=tr("results.causes_help"))
