@@ -52,6 +52,8 @@ def collapse_sidebar(page) -> None:
     if page.viewport_size["width"] >= 700:
         return
     sidebar = page.locator('[data-testid="stSidebar"]')
+    # the sidebar has been drawn by the app (its language switch), not only by the first paint
+    expect(page.locator('[data-testid="stSidebarUserContent"] [data-testid="stRadio"]')).to_be_attached()
     try:  # the sidebar opens just after the first run, if the app asks for it on narrow screens
         expect(sidebar).to_have_attribute("data-collapsed", "false", timeout=3_000)
     except AssertionError:
