@@ -56,10 +56,12 @@ def questionnaire(args) -> Out:
     wanted = set(c.question_ids(args.question_set))
     return Out({
         "set": args.question_set,
+        "version": c.version,
         "scale": {"options": [{"value": o.value, "label": pick(o.label, lang)} for o in c.scale],
                   "unknown": {"value": None, "label": pick(c.unknown, lang)}},
         "patterns": [
             {"id": p.id, "title": pick(p.title, lang), "hint": pick(p.hint, lang),
+             "levels": {band: pick(text, lang) for band, text in p.levels.items()},
              "questions": [{"id": q.id, "text": pick(q.text, lang), "reverse": q.reverse, "cause": q.cause}
                            for q in p.questions if q.id in wanted]}
             for p in c.patterns

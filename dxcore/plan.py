@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from dxcore import history
-from dxcore.advice import Advice, advise
+from dxcore.advice import FOUNDATION, Advice, advise
 from dxcore.content import Content, Texts, load
 from dxcore.errors import DxError
 from dxcore.i18n import pick, t
@@ -197,13 +197,22 @@ def storable(value) -> str | None:
 
 # the plan as a whole ----------------------------------------------------------------
 
+RANKED = 3  # the plan ranks the first three recommended steps (1 = the current step)
+
+
 @dataclass(frozen=True)
 class Priority:
     """A step the latest diagnosis recommends: its place in the advice and the failure
-    patterns it addresses."""
+    patterns it addresses (S1 and S2 lay the foundation for every pattern)."""
 
     rank: int
     patterns: tuple[str, ...]
+    foundation: bool = False
+
+    @property
+    def ranked(self) -> bool:
+        """Among the first :data:`RANKED`: shown with its rank."""
+        return self.rank <= RANKED
 
 
 @dataclass(frozen=True)
@@ -302,6 +311,20 @@ class Plan:
     def priority_steps(self) -> tuple[PlanStep, ...]:
         return tuple(sorted((s for s in self.steps if s.priority), key=lambda s: s.priority.rank))
 
+    @property
+    def current_step(self) -> PlanStep | None:
+        """The step to work on now: the first one the diagnosis recommends (it always has
+        unfinished items), else the first step with an unfinished item, else none."""
+        if self.priority_steps:
+            return self.priority_steps[0]
+        return next((s for s in self.steps if s.progress.done < s.progress.total), None)
+
+    def habit_progress(self, habit_id: str, content: Content | None = None) -> Progress:
+        """Progress of the active catalogue items that practise a success habit."""
+        content = content or load()
+        ids = {i.id for i in content.items_practising(habit_id)}
+        return progress_of(i for i in self.items if i.id in ids)
+
     def overdue(self, today: date) -> list[PlanItem]:
         order = {s.id: i for i, s in enumerate(self.steps)}
         return sorted((i for i in self.items if i.is_overdue(today)), key=lambda i: (i.due, order[i.step], i.id))
@@ -311,18 +334,25 @@ def priorities(advice: Advice | None) -> dict[str, Priority]:
     """Step id → Priority for every step the advice recommends (rank 1 = start here)."""
     if advice is None:
         return {}
-    return {s: Priority(rank, tuple(i.pattern for i in advice.items if s in i.steps))
+    return {s: Priority(rank, tuple(i.pattern for i in advice.items if s in i.steps), s in FOUNDATION)
             for rank, s in enumerate(advice.steps, start=1)}
 
 
-def latest_advice(records: Sequence[DiagnosisRecord],
-                  content: Content | None = None) -> tuple[DiagnosisRecord, Advice] | None:
+def finished_steps(states: Iterable[ItemState], content: Content | None = None) -> frozenset[str]:
+    """The steps whose active checklist items are all done (a step with every item
+    archived has nothing left to do either): the advice does not recommend them again."""
+    return frozenset(s.id for s in build(states, content).steps if s.progress.done == s.progress.total)
+
+
+def latest_advice(records: Sequence[DiagnosisRecord], content: Content | None = None,
+                  finished: Iterable[str] = ()) -> tuple[DiagnosisRecord, Advice] | None:
     """(latest diagnosis record, its advice), or None without a diagnosis; ``records`` as
-    :func:`dxcore.store.repo.list_diagnoses` returns them (oldest first)."""
+    :func:`dxcore.store.repo.list_diagnoses` returns them (oldest first); ``finished`` as
+    :func:`finished_steps` returns them."""
     now = history.standing(history.entries(list(records)[-1:], content))
     if now is None:
         return None
-    return now.latest.record, advise(now.latest.result, content)
+    return now.latest.record, advise(now.latest.result, content, finished=frozenset(finished))
 
 
 def _own_sort(item_id: str) -> tuple[int, str]:

@@ -12,13 +12,24 @@ counted but never scored; a pattern with fewer answers than half of what was ask
 marked low-confidence, and with none it has no risk at all (it is never "healthy" by
 default).  DX健全度 (overall) is 100 minus the mean risk of the scored patterns.
 Workshop aggregates may carry fractional values (a room's mean), scored the same way.
+
+A diagnosis is scored with the statements of the questionnaire version it was answered
+against (``version``; the current one by default) and against the statements it was
+asked (``asked``; by default the whole set of that version), so a later revision of the
+questionnaire never changes an old score.
+
+Rounding: risks and DX健全度 are computed to one decimal (stored, exported, CLI).  Every
+figure a person reads is that value rounded half-up to a whole number by :func:`rounded`
+(62.5 → 63, on every page and chart alike), and the band is read from the same whole
+number, so a pattern shown as 35 is always 「中」.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable, Mapping
 
 from dxcore.content import Content, load
 
@@ -65,6 +76,7 @@ class Result:
     asked: int
     answered: int
     unknown: int
+    version: int  # the questionnaire version whose statements scored it
 
     def pattern(self, pattern_id: str) -> PatternScore:
         return next(p for p in self.patterns if p.id == pattern_id)
@@ -75,16 +87,36 @@ class Result:
         return "high" if all(p.confidence == "high" for p in self.patterns) else "low"
 
 
-def band(risk: float | None) -> str | None:
-    if risk is None:
+def rounded(value: float | None) -> int | None:
+    """The whole number a person reads for a risk, a DX健全度 or a change: half-up (62.5 → 63,
+    -0.5 → -1, away from zero), the one rounding rule of every page, chart and report."""
+    if value is None:
         return None
-    if risk < LOW_BELOW:
+    return int(Decimal(repr(float(value))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def shown_change(before: float | None, after: float | None) -> int | None:
+    """The change a person reads between two shown figures: the difference of the whole numbers
+    shown (62.5 → 63.4 is shown as 63 → 63, a change of 0), so the arithmetic on screen adds up."""
+    if before is None or after is None:
+        return None
+    return rounded(after) - rounded(before)
+
+
+def band(risk: float | None) -> str | None:
+    """low / medium / high, read from the whole number shown (:func:`rounded`)."""
+    shown = rounded(risk)
+    if shown is None:
+        return None
+    if shown < LOW_BELOW:
         return "low"
-    return "medium" if risk < HIGH_FROM else "high"
+    return "medium" if shown < HIGH_FROM else "high"
 
 
-def validate_answers(raw: object, content: Content | None = None) -> dict[str, int | None]:
-    """Check answers given by a person: known question ids, integers 1–5 or None.
+def validate_answers(raw: object, content: Content | None = None,
+                     version: int | None = None) -> dict[str, int | None]:
+    """Check answers given by a person: question ids of the questionnaire ``version`` (the
+    current one by default), integers 1–5 or None.
 
     Raises :class:`AnswerError` listing every problem; returns a clean dict.
     """
@@ -93,7 +125,7 @@ def validate_answers(raw: object, content: Content | None = None) -> dict[str, i
         raise AnswerError([("", raw, "not_a_mapping")])
     problems: list[tuple[str, object, str]] = []
     clean: dict[str, int | None] = {}
-    known = content.question_index
+    known = content.questionnaire(version).question_index
     for qid, value in raw.items():
         if qid not in known:
             problems.append((str(qid), value, "unknown_question"))
@@ -108,10 +140,10 @@ def validate_answers(raw: object, content: Content | None = None) -> dict[str, i
     return clean
 
 
-def infer_set(question_ids, content: Content | None = None) -> str:
+def infer_set(question_ids, content: Content | None = None, version: int | None = None) -> str:
     """'pulse' when every answered question belongs to the pulse set, else 'full'."""
     content = content or load()
-    pulse = set(content.question_ids("pulse"))
+    pulse = set(content.questionnaire(version).question_ids("pulse"))
     ids = set(question_ids)
     return "pulse" if ids and ids <= pulse else "full"
 
@@ -126,14 +158,20 @@ def _mean_percent(values: list[float]) -> float | None:
     return round(100 * math.fsum(values) / len(values), 1) if values else None
 
 
-def score(answers: Answers, question_set: str | None = None, content: Content | None = None) -> Result:
+def score(answers: Answers, question_set: str | None = None, content: Content | None = None,
+          version: int | None = None, asked: Iterable[str] | None = None) -> Result:
+    """Score ``answers`` with the statements of questionnaire ``version`` (current by default);
+    ``asked`` are the statement ids that were put to the respondent (by default the whole
+    ``question_set`` of that version): they decide how many answers a pattern needs."""
     content = content or load()
-    question_set = question_set or infer_set(answers, content)
-    asked_ids = set(content.question_ids(question_set))
+    questionnaire = content.questionnaire(version)
+    question_set = question_set or infer_set(answers, content, questionnaire.version)
+    asked_ids = set(questionnaire.question_ids(question_set) if asked is None else asked)
+    asked_ids &= set(questionnaire.question_index)
     by_pattern: dict[str, list[float]] = {p.id: [] for p in content.patterns}
     by_cause: dict[str, list[float]] = {c.id: [] for c in content.causes}
     unknown: dict[str, int] = {p.id: 0 for p in content.patterns}
-    for q in content.questions:
+    for q in questionnaire.questions:
         if q.id not in answers:
             continue
         value = answers[q.id]
@@ -144,16 +182,19 @@ def score(answers: Answers, question_set: str | None = None, content: Content | 
         by_pattern[q.pattern].append(r)
         by_cause[q.cause].append(r)
 
+    asked_per_pattern = {p.id: 0 for p in content.patterns}
+    for qid in asked_ids:
+        asked_per_pattern[questionnaire.question_index[qid].pattern] += 1
     patterns = []
     for p in content.patterns:
-        asked = sum(1 for q in p.questions if q.id in asked_ids)
+        n_asked = asked_per_pattern[p.id]
         answered = len(by_pattern[p.id])
         risk = _mean_percent(by_pattern[p.id])
-        needed = max(1, math.ceil(asked / 2))
+        needed = max(1, math.ceil(n_asked / 2))
         patterns.append(PatternScore(
             id=p.id, risk=risk, band=band(risk),
             confidence="high" if answered >= needed else "low",
-            asked=asked, answered=answered, unknown=unknown[p.id],
+            asked=n_asked, answered=answered, unknown=unknown[p.id],
         ))
     causes = tuple(CauseScore(c.id, _mean_percent(by_cause[c.id]), len(by_cause[c.id])) for c in content.causes)
     scored = [p.risk for p in patterns if p.risk is not None]
@@ -166,6 +207,7 @@ def score(answers: Answers, question_set: str | None = None, content: Content | 
         asked=len(asked_ids),
         answered=sum(p.answered for p in patterns),
         unknown=sum(unknown.values()),
+        version=questionnaire.version,
     )
 
 
@@ -190,6 +232,7 @@ def compare(before: Result, after: Result) -> tuple[PatternChange, ...]:
 def result_to_dict(result: Result) -> dict:
     return {
         "question_set": result.question_set,
+        "version": result.version,
         "overall": result.overall,
         "confidence": result.confidence,
         "answered": result.answered,

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from dxcore import history
-from dxcore.advice import advise
-from dxcore.periods import format_datetime
-from dxcore.store import repo
-from ui.common import content, current_org, engine, flash, lang, md, role_name, tr, tx
+from dxcore.scoring import shown_change
+from dxcore.store import repo, repo_plan
+from ui.common import content, current_org, engine, flash, md, tr, tx
+from ui.diagnosis_ui import entry_label, shown
 from ui.gate import through_app
 from ui.org_form import demo_button, register_form
 from ui.plan_ui import overdue_panel
@@ -37,15 +37,17 @@ if now is None:
     st.info(tr("home.no_diagnosis"))
     st.page_link("pages/diagnose.py", label=tr("home.diagnose_now"))
 else:
-    latest = now.latest
+    latest, before = now.latest, now.previous
     c = content()
-    advice = advise(latest.result)
+    current_plan = repo_plan.load_plan(engine(), org.id, c)  # the advice of the latest diagnosis, in plan order
+    advice = current_plan.advice
     left, right, aside = st.columns([1, 2, 2], gap="large")
     with left:
-        st.metric(tr("home.health"), f"{latest.result.overall:.0f}" if latest.result.overall is not None else "—",
-                  delta=now.overall_delta, help=tr("home.health_help"), border=True)
-        st.caption(tr("home.last_diagnosis", date=format_datetime(latest.record.taken_at, lang()),
-                      role=role_name(latest.record.role), qset=tr(f"qset.{latest.record.question_set}_short")))
+        st.metric(tr("home.health"), shown(latest.result.overall),
+                  delta=shown_change(before.result.overall, latest.result.overall) if before else None,
+                  help=tr("home.health_help"), border=True)
+        st.caption(tr("home.latest", label=entry_label(latest)))
+        st.caption(tr("home.compared", label=entry_label(before)) if before else tr("home.not_compared"))
         st.caption(f"{tr('home.count')}: {len(past)}")
     with right:
         st.subheader(tr("home.top_risks"))
@@ -54,14 +56,14 @@ else:
         for item in advice.items:
             pattern = c.pattern_index[item.pattern]
             st.markdown(f"**{item.pattern} {tx(pattern.title)}** — {tr('chart.risk')} "
-                        f"**{item.risk:.0f}**({tr('band.' + item.band)})")
-        if advice.next_step:
+                        f"**{shown(item.risk)}**({tr('band.' + item.band)})")
+        if advice.next_step:  # the first recommended step with unfinished items, never a finished one
             st.subheader(tr("home.next_action"))
             step = c.step_index[advice.next_step]
             st.write(tr("home.next_step", step=step.id, title=tx(step.title)))
             st.page_link("pages/plan.py", label=tr("plan.open"))
     with aside:
-        overdue_panel(org.id)
+        overdue_panel(org.id, current_plan)
     links = st.columns(3)
     links[0].page_link("pages/results.py", label=tr("home.see_results"))
     links[1].page_link("pages/diagnose.py", label=tr("home.diagnose_again"))

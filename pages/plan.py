@@ -1,6 +1,10 @@
 """再起動プラン: the seven restart steps as a checklist — status, owner, due date and note
-per item; progress; the latest diagnosis' priorities; overdue items; the organisation's
-own and archived items; milestones for the KPI charts; recent changes; exports.
+per item; progress; the latest diagnosis' priorities ranked one to three, with only the
+current step open; the three success habits; overdue items; the organisation's own and
+archived items; milestones for the KPI charts; recent changes; exports.
+
+A checklist row puts the item's text first and its status buttons after it; on a narrow
+screen the buttons wrap below the text, which keeps the full width (ui.plan_ui.ROW_STYLE).
 
 Each save changes only the fields the user changed and passes what the screen showed,
 so two people working on the plan at once never overwrite each other unknowingly.
@@ -16,8 +20,9 @@ from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo_plan
 from ui.common import content, engine, error_md, flash_later, lang, md, org_page, role_name, show_error, tr, tx, wkey
+from ui.diagnosis_ui import listing
 from ui.gate import through_app
-from ui.plan_ui import kpi_link, overdue_lines
+from ui.plan_ui import habit_badges, kpi_link, overdue_lines, row_style
 
 through_app()
 
@@ -51,35 +56,49 @@ def toggle_editor(item_id: str) -> None:
 
 
 def facts(item: plan.PlanItem, today: date) -> str:
-    """Owner · due (red when overdue) or completion date · note, for the line under an item."""
+    """Owner · due or completion date · note, for the line under an item (overdue is shown as
+    a badge on the item's own line, where its red keeps its contrast)."""
     out = []
     if item.owner:
         out.append(tr("plan.item.owner", owner=md(item.owner)))
     if item.status == "done" and item.completed_on:
         out.append(tr("plan.item.completed", date=plan.format_date(item.completed_on, lang())))
-    elif item.is_overdue(today):
-        out.append(f":red[**{tr('plan.item.overdue', due=plan.format_date(item.due, lang()))}**]")
-    elif item.due:
+    elif item.due and not item.is_overdue(today):
         out.append(tr("plan.item.due", due=plan.format_date(item.due, lang())))
     if item.note:
         out.append(tr("plan.item.note", note=md(plan.shorten(item.note, 60))))
     return "  ·  ".join(out)
 
 
+def first_needed(item: plan.PlanItem) -> list[str]:
+    """Items that should be finished before this one and are not (e.g. the AI rules)."""
+    needed = c.item_index[item.id].requires if item.id in c.item_index else ()
+    return [i for i in needed if (found := current.find(i)) is not None and found.status != "done"
+            and not found.archived] if item.status != "done" else []
+
+
 def item_row(org_id: int, item: plan.PlanItem, today: date) -> None:
     key = wkey(f"plan_status_{item.id}")
     st.session_state[key] = item.status  # what is stored now, also when someone else changed it
-    with st.container(horizontal=True, vertical_alignment="center", gap="medium", wrap=False):
-        st.segmented_control(tr("plan.item.status_label", item=item.id), plan.STATUSES, key=key, required=True,
-                             format_func=STATUS_LABELS.get, label_visibility="collapsed",
-                             on_change=on_status, args=(org_id, item, key))
-        with st.container(gap=None):
-            own = f" :gray-badge[{tr('plan.item.own')}]" if item.own else ""
-            st.markdown(f"**{item.id}** {md(item.label(lang()))}{own}")
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", wrap=True,
+                      key=f"plan_row_{item.id}"):
+        with st.container(gap=None, key=f"plan_text_{item.id}"):
+            badges = [f":gray-badge[{tr('plan.item.own')}]"] if item.own else []
+            if item.is_overdue(today):
+                badges.append(f":red-badge[{tr('plan.item.overdue', due=plan.format_date(item.due, lang()))}]")
+            badges += habit_badges(item.id)
+            st.markdown(" ".join([f"**{item.id}** {md(item.label(lang()))}", *badges]))
             if line := facts(item, today):
                 st.caption(line)
-        st.button(tr("plan.item.edit"), key=f"plan_edit_{item.id}", help=tr("plan.item.edit_help"),
-                  on_click=toggle_editor, args=(item.id,))
+            if needed := first_needed(item):
+                st.caption(tr("plan.item.requires", items=listing(needed)))
+        with st.container(horizontal=True, vertical_alignment="center", gap="small", width="content",
+                          key=f"plan_controls_{item.id}"):
+            st.segmented_control(tr("plan.item.status_label", item=item.id), plan.STATUSES, key=key, required=True,
+                                 format_func=STATUS_LABELS.get, label_visibility="collapsed",
+                                 on_change=on_status, args=(org_id, item, key))
+            st.button(tr("plan.item.edit"), key=f"plan_edit_{item.id}", help=tr("plan.item.edit_help"),
+                      on_click=toggle_editor, args=(item.id,))
     if st.session_state.get(EDITING) == item.id:
         editor(org_id, item, today)
 
@@ -130,8 +149,10 @@ def step_label(step: plan.PlanStep) -> str:
     label = f"**{step.id} {tx(step.title)}**  —  {tr('plan.step.progress', done=p.done, total=p.total)}"
     if p.doing:
         label += f"  ·  {tr('plan.step.doing', n=p.doing)}"
-    if step.priority:
+    if step.priority and step.priority.ranked:
         label += f"  ·  :orange-badge[{tr('plan.priority.badge', rank=step.priority.rank)}]"
+    elif p.total and p.done == p.total:
+        label += f"  ·  :green-badge[{tr('plan.step.finished')}]"
     return label
 
 
@@ -139,6 +160,7 @@ def step_label(step: plan.PlanStep) -> str:
 
 org = org_page("plan.title")
 c = content()
+row_style()
 if message := st.session_state.pop(ERROR, None):
     st.error(message)
 st.write(tr("plan.intro"))
@@ -168,7 +190,7 @@ if current.basis is None:
 elif not current.priority_steps:
     st.caption(tr("plan.priority.none_advised"))
 else:
-    order = " → ".join(f"{s.id} {tx(s.title)}" for s in current.priority_steps)
+    order = " → ".join(f"{s.id} {tx(s.title)}" for s in current.priority_steps if s.priority.ranked)
     st.caption(tr("plan.priority.basis", date=format_datetime(current.basis.taken_at, lang()),
                   role=role_name(current.basis.role), order=order))
 
@@ -177,20 +199,34 @@ if late:
         st.markdown(f"**{tr('plan.overdue.title')}**")
         overdue_lines(late)
 
-# the seven steps
+# the seven steps: only the current one (and one being edited) open
+st.header(tr("plan.steps_title"))
 editing = st.session_state.get(EDITING)
+now_step = current.current_step
 for step in current.steps:
-    opened = bool(step.priority) or any(i.is_overdue(today) or i.id == editing for i in step.items)
+    opened = (now_step is not None and step.id == now_step.id) or any(i.id == editing for i in step.items)
     with st.expander(step_label(step), expanded=opened, key=f"plan_step_{step.id}"):
         st.caption(tx(step.summary))
-        if step.priority:
-            patterns = "、".join(f"{p} {tx(c.pattern_index[p].title)}" for p in step.priority.patterns)
+        if now_step is not None and step.id == now_step.id:
+            st.markdown(f":blue-badge[{tr('plan.priority.current')}]")
+        if step.priority and step.priority.patterns:
+            patterns = listing(f"{p} {tx(c.pattern_index[p].title)}" for p in step.priority.patterns)
             st.markdown(tr("plan.priority.addresses", patterns=patterns))
+        if step.priority and step.priority.foundation:
+            st.caption(tr("plan.priority.foundation"))
         st.progress(step.progress.ratio)
         if not step.items:
             st.caption(tr("plan.step.empty"))
         for item in step.items:
             item_row(org.id, item, today)
+
+# the three habits successful municipalities share
+with st.container(border=True, key="plan_habits"):
+    st.header(tr("plan.habits.title"), help=tr("plan.habits.help"))
+    for column, habit in zip(st.columns(len(c.habits)), c.habits):
+        done = current.habit_progress(habit.id, c)
+        column.markdown(f"**{tx(habit.name)}** — {tr('plan.habits.progress', done=done.done, total=done.total)}")
+        column.caption(tx(habit.summary))
 
 # the organisation's own items, and the archived ones
 left, right = st.columns(2, gap="large")
@@ -221,7 +257,7 @@ with right, st.expander(tr("plan.archive.title", n=len(current.archived))):
             st.rerun()
 
 # milestones (drawn on the KPI charts)
-st.subheader(tr("plan.milestone.title"), help=tr("plan.milestone.help"))
+st.header(tr("plan.milestone.title"), help=tr("plan.milestone.help"))
 milestones = repo_plan.list_milestones(engine(), org.id, include_archived=True)
 listed, form = st.columns([3, 2], gap="large")
 with listed:
@@ -251,23 +287,22 @@ with form, st.form("plan_milestone", clear_on_submit=True):
 
 kpi_link()
 
-# who changed what, when
-st.subheader(tr("plan.history.title"))
+# who changed what, when (a static table: long changes wrap instead of being cut)
+st.header(tr("plan.history.title"))
 changes = plan.recent_changes(repo_plan.list_events(engine(), org.id, limit=60), current, milestones, lang(),
                               limit=repo_plan.RECENT)
 if not changes:
     st.caption(tr("plan.history.none"))
 else:
     when, role, what, change = (tr(f"plan.history.col_{k}") for k in ("when", "role", "what", "change"))
-    st.dataframe(
-        [{when: format_datetime(ch.changed_at, lang()), role: role_name(ch.role) if ch.role else tr("common.none"),
-          what: ch.what, change: ch.change} for ch in changes],
-        hide_index=True, key="plan_history",
-        column_config={when: st.column_config.TextColumn(width=140), role: st.column_config.TextColumn(width=130),
-                       what: st.column_config.TextColumn(width=380), change: st.column_config.TextColumn()})
+    with st.container(key="plan_history"):
+        st.table(
+            [{when: format_datetime(ch.changed_at, lang()), role: role_name(ch.role) if ch.role else tr("common.none"),
+              what: md(ch.what), change: md(ch.change)} for ch in changes],
+            hide_index=True, border="horizontal", alt=tr("plan.history.title"))
 
 # export
-st.subheader(tr("plan.export.title"))
+st.header(tr("plan.export.title"))
 header, rows = plan.export_rows(current, lang())
 a, b, _ = st.columns([1, 1, 3])
 a.download_button(tr("common.download_csv"), csv_bytes(header, rows), file_name="restart_plan.csv",

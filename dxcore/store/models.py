@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -36,6 +36,10 @@ class Diagnosis(SQLModel, table=True):
     mode: str = Field(default="self", max_length=20)  # self | workshop
     question_set: str = Field(default="full", max_length=10)  # full | pulse
     participants: int = Field(default=1)
+    # the questionnaire version it was answered against, and the statement ids it asked
+    # (comma-separated): an old diagnosis is scored with its own version's statements
+    content_version: int = Field(sa_column=Column(Integer, nullable=False))
+    asked: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class DiagnosisAnswer(SQLModel, table=True):

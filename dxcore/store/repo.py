@@ -6,10 +6,11 @@ and the CLI cannot trip over detached sessions.  Bulk rows go through Core inser
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,7 @@ from dxcore import lgcode
 from dxcore.content import QUESTION_SETS, load
 from dxcore.errors import DxError
 from dxcore.store.models import Diagnosis, DiagnosisAnswer, Organization, utcnow
+from dxcore.store.models_workshop import Workshop
 from dxcore.text import refuse_invisible
 
 MODES = ("self", "workshop")
@@ -43,6 +45,9 @@ class DiagnosisRecord:
     question_set: str
     participants: int
     answers: Mapping[str, float | None]
+    content_version: int = 1  # the questionnaire version it was answered against
+    asked: tuple[str, ...] = ()  # the statement ids it asked
+    workshop_title: str | None = None  # the workshop it came from (mode "workshop")
 
 
 def _org(row) -> Org:
@@ -114,10 +119,26 @@ def require_org(engine: Engine, key: str) -> Org:
 
 # diagnoses -------------------------------------------------------------------
 
+def _answer_value(value: object) -> bool:
+    """1–5 (fractional for a room's mean) or None for 「わからない」."""
+    if value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and 1 <= value <= 5
+
+
 def save_diagnosis(engine: Engine, org_id: int, answers: Mapping[str, float | None], role: str,
                    mode: str = "self", question_set: str = "full", taken_at: datetime | None = None,
-                   participants: int = 1) -> int:
-    """Store one diagnosis and its answers in one transaction; returns its id."""
+                   participants: int = 1, version: int | None = None, asked: Sequence[str] | None = None) -> int:
+    """Store one diagnosis and its answers in one transaction; returns its id.
+
+    ``version`` is the questionnaire version the answers were given against: by default
+    the newest version that has every answered statement (the current one, unless the
+    answers were collected before a revision, e.g. in a workshop that was open across an
+    upgrade).  ``asked`` are the statement ids that were put to the respondent (by default
+    the whole ``question_set`` of that version).
+    """
     content = load()
     if role not in content.role_index:
         raise DxError("diagnosis.error.unknown_role", role=role)
@@ -125,17 +146,27 @@ def save_diagnosis(engine: Engine, org_id: int, answers: Mapping[str, float | No
         raise DxError("diagnosis.error.unknown_mode", mode=mode)
     if question_set not in QUESTION_SETS:
         raise DxError("diagnosis.error.unknown_set", value=question_set)
-    unknown = sorted(set(answers) - set(content.question_index))
-    if unknown:
-        raise DxError("diagnosis.error.unknown_question", ids=", ".join(unknown))
     if not answers:
         raise DxError("diagnosis.error.no_answers")
+    version = content.version_of(answers) if version is None else version
+    if version not in content.versions:
+        unknown = sorted(set(answers) - set(content.question_index))
+        raise DxError("diagnosis.error.unknown_question", ids=", ".join(unknown))
+    known = content.questionnaire(version).question_index
+    asked = tuple(content.questionnaire(version).question_ids(question_set) if asked is None else asked)
+    unknown = sorted((set(answers) | set(asked)) - set(known))
+    if unknown:
+        raise DxError("diagnosis.error.unknown_question", ids=", ".join(unknown))
+    bad = sorted(q for q, v in answers.items() if not _answer_value(v))
+    if bad:
+        raise DxError("diagnosis.error.bad_value", ids=", ".join(bad))
     with engine.begin() as conn:
         if conn.execute(select(Organization.id).where(Organization.id == org_id)).first() is None:
             raise DxError("org.error.not_found", key=str(org_id))
         diag_id = conn.execute(insert(Diagnosis).values(
             org_id=org_id, taken_at=taken_at or utcnow(), role=role, mode=mode,
             question_set=question_set, participants=participants,
+            content_version=version, asked=",".join(asked),
         ).returning(Diagnosis.id)).scalar_one()
         conn.execute(insert(DiagnosisAnswer), [
             {"diagnosis_id": diag_id, "question_id": q, "value": None if v is None else float(v)}
@@ -157,8 +188,20 @@ def list_diagnoses(engine: Engine, org_id: int) -> list[DiagnosisRecord]:
                                 .where(Diagnosis.org_id == org_id))
             for diag_id, qid, value in rows:
                 answers[diag_id][qid] = value
+    titles = workshop_titles(engine, org_id) if any(d.mode == "workshop" for d in diags) else {}
     return [DiagnosisRecord(d.id, d.org_id, d.taken_at, d.role, d.mode, d.question_set,
-                            d.participants, answers[d.id]) for d in diags]
+                            d.participants, answers[d.id], d.content_version,
+                            tuple(q for q in d.asked.split(",") if q), titles.get(d.id)) for d in diags]
+
+
+def workshop_titles(engine: Engine, org_id: int) -> dict[int, str]:
+    """Diagnosis id → the title of the workshop that saved it (read-only; workshops that were
+    closed into the history point at their diagnosis through ``workshop.diagnosis_id``)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(Workshop.diagnosis_id, Workshop.title)
+                            .where(Workshop.org_id == org_id, Workshop.diagnosis_id.is_not(None))
+                            .order_by(Workshop.id)).all()
+    return {diagnosis_id: title for diagnosis_id, title in rows}
 
 
 def count_diagnoses(engine: Engine, org_id: int) -> int:

@@ -65,12 +65,17 @@ def list_items(engine: Engine, org_id: int) -> list[ItemState]:
 
 
 def load_plan(engine: Engine, org_id: int, content: Content | None = None, prioritise: bool = True) -> Plan:
-    """The organisation's plan, with the steps its latest diagnosis recommends marked
-    (``prioritise=False`` skips reading and scoring the diagnosis)."""
+    """The organisation's plan, with the steps its latest diagnosis recommends marked, in the
+    advice's order and leaving out steps already finished (``prioritise=False`` skips
+    reading and scoring the diagnosis)."""
     content = content or load()
-    latest = plan_mod.latest_advice(repo.list_diagnoses(engine, org_id), content) if prioritise else None
+    states = list_items(engine, org_id)
+    latest = None
+    if prioritise:
+        finished = plan_mod.finished_steps(states, content)
+        latest = plan_mod.latest_advice(repo.list_diagnoses(engine, org_id), content, finished)
     record, advice = latest or (None, None)
-    return plan_mod.build(list_items(engine, org_id), content, advice, record)
+    return plan_mod.build(states, content, advice, record)
 
 
 def list_events(engine: Engine, org_id: int, limit: int | None = RECENT) -> list[Event]:

@@ -23,6 +23,8 @@ def test_demo_plan_status_change_and_edit_survive_a_reload(page, server, artifac
     expect(overdue).to_contain_text("S3-2")
     expect(overdue).to_contain_text("S5-4")
 
+    # only the current step is open: open S5 to act on its overdue item
+    page.locator(".st-key-plan_step_S5 summary").click()
     page.locator(".st-key-plan_status_S5-4-ja").get_by_role("radio", name="完了").click()
     expect(page.locator('[data-testid="stToast"]').first).to_contain_text("S5-4", timeout=30_000)
     wait_idle(page)
@@ -37,12 +39,13 @@ def test_demo_plan_status_change_and_edit_survive_a_reload(page, server, artifac
 
     page.reload()
     wait_idle(page)
+    page.locator(".st-key-plan_step_S5 summary").click()
     done = page.locator(".st-key-plan_status_S5-4-ja").get_by_role("radio", name="完了")
     expect(done).to_have_attribute("aria-checked", "true", timeout=30_000)
     expect(page.get_by_text("担当: 情報政策課 中村")).to_be_visible()
     page.set_viewport_size({"width": 1400, "height": 5200})  # the whole page in one picture
     wait_idle(page)
-    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible(timeout=30_000)
+    expect(page.locator(".st-key-plan_history table")).to_be_visible(timeout=30_000)
     expect(page.locator('[data-testid="stSkeleton"]')).to_have_count(0, timeout=30_000)
     page.screenshot(path=str(artifacts / "browser-plan.png"))
 

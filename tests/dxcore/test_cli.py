@@ -48,6 +48,12 @@ def test_questionnaire_json(capsysbinary):
     assert set(q) == {"id", "text", "reverse", "cause"} and q["text"] == C.question_index[q["id"]].text["en"]
     full = json.loads(run(capsysbinary, "questionnaire")[1])
     assert sum(len(p["questions"]) for p in full["patterns"]) == len(C.questions)
+    # the new pulse set: one statement per pattern, health-worded and risk-worded, all three causes
+    assert doc["version"] == C.version == 2 and doc["scale"]["options"][2]["label"] == "Neither agree nor disagree"
+    pulse = [q for p in doc["patterns"] for q in p["questions"]]
+    assert [q["id"] for q in pulse] == list(C.question_ids("pulse"))
+    assert sum(q["reverse"] for q in pulse) >= 3 and {q["cause"] for q in pulse} == {"process", "people", "culture"}
+    assert set(doc["patterns"][0]["levels"]) == {"low", "medium", "high"}
 
 
 def test_diagnose_prints_scores_and_advice(db_url, capsysbinary, tmp_path):

@@ -17,6 +17,11 @@ def test_demo_is_idempotent_and_tells_a_story(engine):
     assert advise(first).items[0].pattern in ("P1", "P6")
     roles = {e.record.role for e in past}
     assert {"executive", "frontline"} <= roles and {e.record.question_set for e in past} == {"full", "pulse"}
+    # the questionnaire was revised during the year: the history shows where, and the latest
+    # diagnosis is compared with the last full one of the same version, not the quick check
+    assert [e.version for e in past] == [v for _, _, _, v, _ in demo.STORY] == [1, 1, 2, 2]
+    assert [e.record.id for e in history.version_starts(past)] == [past[2].record.id]
+    assert history.standing(past).previous is past[2]
 
 
 def test_history_rows_changes_and_standing(engine):
@@ -26,7 +31,7 @@ def test_history_rows_changes_and_standing(engine):
     b = repo.save_diagnosis(engine, org.id, {"P1-1": 5}, "frontline")
     past = history.entries(repo.list_diagnoses(engine, org.id))
     header, rows = history.rows(past)
-    assert header[-7:] == [f"P{i}" for i in range(1, 8)] and [r[0] for r in rows] == [a, b]
+    assert header[-9:-2] == [f"P{i}" for i in range(1, 8)] and [r[0] for r in rows] == [a, b]
     assert history.changes(past, a) is None
     change = history.changes(past, b)[0]
     assert change.id == "P1" and change.before == 50.0 and abs(change.delta) == 50.0

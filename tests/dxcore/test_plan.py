@@ -98,13 +98,39 @@ def test_priority_marks_the_steps_the_advice_recommends_with_the_patterns_they_a
         for s in item.steps:
             expected.setdefault(s, []).append(item.pattern)
     for s in p.steps:
-        if s.id in expected:
-            assert s.priority.patterns == tuple(expected[s.id])
+        if s.id in expected or s.id in ("S1", "S2"):
+            assert s.priority.patterns == tuple(expected.get(s.id, ()))
             assert s.priority.rank == advice.steps.index(s.id) + 1
+            assert s.priority.foundation == (s.id in ("S1", "S2"))
         else:
             assert s.priority is None
-    # P6 (results not measured) leads with S6, then S2; P3 (vendor dependence) with S5, S7
-    assert set(expected) >= {"S6", "S2", "S5", "S7"}
+    # S1 and S2 first; then P3 (vendor dependence; tied with P6, first in the article's order) S5, S7;
+    # then P6 (results not measured) S6 (its S2 is already placed)
+    assert [s.id for s in p.priority_steps] == ["S1", "S2", "S5", "S7", "S6"]
+    assert [s.priority.ranked for s in p.priority_steps] == [True, True, True, False, False]
+    assert p.current_step.id == "S1"
+
+
+def test_finished_steps_are_left_out_of_the_priorities_and_the_current_step_moves_on():
+    s1_done = [ItemState(i.id, "S1", status="done", completed_on=date(2026, 1, 5)) for i in C.step_index["S1"].items]
+    finished = plan.finished_steps(s1_done)
+    assert finished == {"S1"}
+    # one S1 item archived instead of done: still finished (nothing left to do); one reopened: not finished
+    assert plan.finished_steps(s1_done[:-1] + [ItemState(s1_done[-1].item_id, "S1", archived=True)]) == {"S1"}
+    assert plan.finished_steps(s1_done[:-1]) == frozenset()
+    advice = advise(score(risky("P3")), finished=finished)
+    p = plan.build(s1_done, advice=advice)
+    assert [s.id for s in p.priority_steps] == ["S2", "S5", "S7"] and p.step("S1").priority is None
+    assert p.current_step.id == "S2"
+    # without a diagnosis the current step is the first one with work left
+    assert plan.build(s1_done).current_step.id == "S2"
+
+
+def test_habit_progress_counts_the_items_that_practise_it():
+    ids = [i.id for i in C.items_practising("share_results")]
+    p = plan.build([ItemState(ids[0], ids[0].split("-")[0], status="done", completed_on=date(2026, 1, 5))])
+    got = p.habit_progress("share_results")
+    assert (got.done, got.total) == (1, len(ids))
 
 
 def test_only_the_latest_diagnosis_sets_the_emphasis():
@@ -112,7 +138,7 @@ def test_only_the_latest_diagnosis_sets_the_emphasis():
     latest, advice = plan.latest_advice(records)
     assert latest.id == 2 and advice.items[0].pattern == "P2"
     p = plan.build([], advice=advice, basis=latest)
-    assert p.priority_steps[0].id == C.pattern_index["P2"].steps[0]
+    assert p.priority_steps[0].id == "S1" and p.priority_steps[2].id == C.pattern_index["P2"].steps[0] == "S3"
     assert "P2" in p.step(C.pattern_index["P2"].steps[0]).priority.patterns
     newest = plan.priorities(advise(score(risky("P2"))))
     assert {s.id: s.priority for s in p.steps if s.priority} == newest != plan.priorities(advise(score(risky("P3"))))
@@ -190,7 +216,7 @@ def test_annotation_labels_are_short_and_say_done():
     long = C.step_index["S1"].items[0].text["ja"]  # 紙・Excel・手作業で回している業務を、課ごとに一覧にする
     label = plan.annotation_label(long)
     assert label.endswith("… 完了") and len(label) <= plan.ANNOTATION_CHARS["ja"] + 3
-    en = plan.annotation_label(C.step_index["S3"].items[2].text["en"] + " in every section of the city", "en")
+    en = plan.annotation_label(C.item_index["S3-3"].text["en"] + " in every section of the city", "en")
     assert en == "Automate routine data entry with RPA… done"  # cut at a word break
     assert plan.shorten("短い", 10) == "短い"
 
@@ -242,7 +268,7 @@ def test_export_has_one_row_per_active_item_and_is_formula_safe():
     assert len(rows) == ALL - 1
     rpa = next(r for r in rows if r[2] == "S3-3")
     assert rpa[4] == "完了" and rpa[6] == date(2026, 3, 31) and rpa[8] == date(2026, 5, 20)
-    assert rpa[9] == 1  # P2 starts with S3
+    assert rpa[9] == 3  # S1 and S2 first, then P2's own first step, S3
     data = csv_bytes(header, rows)
     assert data.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))

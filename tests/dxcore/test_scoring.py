@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dxcore.content import load
-from dxcore.scoring import AnswerError, band, infer_set, question_risk, score, validate_answers
+from dxcore.scoring import AnswerError, band, infer_set, question_risk, rounded, score, shown_change, validate_answers
 
 C = load()
 QIDS = [q.id for q in C.questions]
@@ -53,6 +53,23 @@ def test_full_and_confident():
     assert best.overall == 100.0 and all(c.risk == 0.0 for c in best.causes)
 
 
+@pytest.mark.parametrize("value", [1, 2, 3, 4, 5])
+def test_the_same_answer_everywhere_in_the_pulse_set_is_not_extreme(value):
+    """An acquiescent (or contrary) respondent does not get 0 or 100: the pulse set mixes
+    health-worded and risk-worded statements (4 and 3), so DX健全度 stays in 30–70."""
+    r = score({q: value for q in C.question_ids("pulse")}, "pulse")
+    assert 30 <= r.overall <= 70
+    # by hand: 3 risk-worded statements at (value-1)/4, 4 health-worded at (5-value)/4
+    assert r.overall == round(100 - 100 * (3 * (value - 1) / 4 + 4 * (5 - value) / 4) / 7, 1)
+    assert all(c.risk is not None for c in r.causes)  # the pulse set scores all three root causes
+
+
+def test_the_pulse_set_is_balanced():
+    pulse = C.questions_of("pulse")
+    assert sum(q.reverse for q in pulse) >= 3
+    assert {q.cause for q in pulse} == {"process", "people", "culture"}
+
+
 def test_pulse_set_needs_one_answer_per_pattern():
     pulse = C.question_ids("pulse")
     r = score({q: 3 for q in pulse})
@@ -69,17 +86,44 @@ def test_causes_average_their_statements():
 
 
 def test_bands():
-    assert [band(x) for x in (None, 0, 34.9, 35, 64.9, 65, 100)] == [
+    assert [band(x) for x in (None, 0, 34.4, 35, 64.4, 65, 100)] == [
         None, "low", "low", "medium", "medium", "high", "high"]
+    # the band is read from the whole number shown: 34.5 is shown as 35, and 35 is 「中」
+    assert band(34.5) == "medium" and band(64.5) == "high"
+
+
+def test_one_rounding_rule_half_up():
+    """Demo P3 was 62.5: home showed 62 (Python's round-half-even) and the chart 63."""
+    assert [rounded(x) for x in (62.5, 62.4, 0.5, 1.5, 2.5, 99.95, 100.0, None)] == [63, 62, 1, 2, 3, 100, 100, None]
+    assert rounded(-0.5) == -1 and rounded(-2.4) == -2  # changes: half away from zero
+    assert shown_change(62.5, 63.4) == 0 and shown_change(62.4, 63.5) == 2 and shown_change(None, 3) is None
 
 
 def test_validate_answers_lists_every_problem():
     with pytest.raises(AnswerError) as e:
-        validate_answers({"P1-1": 6, "ZZ": 3, "P1-2": True, "P1-3": 2.5, "P1-4": None})
+        validate_answers({"P1-1": 6, "ZZ": 3, "P1-2": True, "P1-3": 2.5, "P1-5": None})
     assert sorted(p[0] for p in e.value.problems) == ["P1-1", "P1-2", "P1-3", "ZZ"]
     assert validate_answers({"P1-1": 1, "P1-2": None}) == {"P1-1": 1, "P1-2": None}
     with pytest.raises(AnswerError):
         validate_answers(["P1-1"])
+    # a statement of an earlier version only passes for that version
+    with pytest.raises(AnswerError):
+        validate_answers({"P6-1": 3})
+    assert validate_answers({"P6-1": 3}, version=1) == {"P6-1": 3}
+
+
+def test_an_old_diagnosis_is_scored_with_its_own_versions_statements():
+    """Version 1's P6-5 was risk-worded; version 2 asks the opposite (P6-7, health-worded).
+    By hand, version 1: P6-1 (plain, culture) 5 → 1.0; P6-5 (plain, process) 4 → 0.75;
+    P6-2 (reverse, process) 2 → 0.75: P6 = 83.3; process = (0.75 + 0.75) / 2 = 75.0,
+    culture = 100.0; asked 6 of P6, 3 answered: high confidence."""
+    old = {"P6-1": 5, "P6-5": 4, "P6-2": 2}
+    r = score(old, "full", version=1)
+    assert r.version == 1 and r.pattern("P6").risk == 83.3 and r.pattern("P6").confidence == "high"
+    assert {c.id: c.risk for c in r.causes} == {"process": 75.0, "people": None, "culture": 100.0}
+    # scored against today's version instead, the retired P6-1 and P6-5 would silently drop out
+    now = score(old, "full").pattern("P6")
+    assert (now.risk, now.answered, now.confidence) == (75.0, 1, "low")
 
 
 @settings(max_examples=150, deadline=None)
