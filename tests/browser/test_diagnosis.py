@@ -83,8 +83,10 @@ def progress(page):
 
 
 def answer(page, qid: str, label: str, generation: int = 0):
-    radio = page.locator(f".st-key-q{generation}_{qid}-ja").get_by_role("radio", name=label, exact=True)
-    radio.check(force=True)  # the visible label covers BaseWeb's input
+    block = page.locator(f".st-key-q{generation}_{qid}-ja")
+    radio = block.get_by_role("radio", name=label, exact=True)
+    block.locator("label").filter(has=page.get_by_role("radio", name=label, exact=True)).click()  # as a person does: the visible label (it covers the input)
+    expect(radio).to_be_checked()
     return radio
 
 

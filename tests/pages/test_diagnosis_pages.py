@@ -186,15 +186,13 @@ def test_answers_survive_a_language_switch_and_the_scale_reads_as_agreement(engi
     at.selectbox(key="diag_role-ja").set_value("it")
     at.radio(key=q(first)).set_value(2)
     at.radio(key=q(second)).set_value(0)
-    at.session_state["lang"] = "en"  # the sidebar's switch; the pending choices travel with it
-    at.run()
+    at.radio(key="lang").set_value("en").run()  # the sidebar's switch; the pending choices travel with it
     assert at.title[0].value == "Self-diagnosis"
     assert at.radio(key=q(first, "en")).value == 2 and at.radio(key=q(second, "en")).value == 0
     assert at.session_state["diag_role-en"] == "it"
     assert at.radio(key=q(first, "en")).options[1] == "2 Somewhat disagree"
     at.radio(key=q(first, "en")).set_value(5)
-    at.session_state["lang"] = "ja"
-    at.run()
+    at.radio(key="lang").set_value("ja").run()
     assert at.radio(key=q(first)).value == 5  # the newer choice, not the Japanese radio's old one
 
 

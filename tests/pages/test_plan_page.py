@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from dxcore import demo, plan
 from dxcore.content import load
 from dxcore.store import annotations, repo, repo_plan
-from dxcore.text import escape_md
+from dxcore.text import escape_md, shown_as
 from tests.pages.apptest import texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +40,7 @@ def status(at: AppTest, item_id: str, lang: str = "ja"):
 
 def recent(at: AppTest):
     """最近の変更 as shown (a static table, so long changes wrap), user text unescaped."""
-    return at.table[0].value.map(lambda v: re.sub(r"\\(.)", r"\1", str(v)))
+    return at.table[0].value.map(lambda v: shown_as(str(v)))
 
 
 @pytest.fixture
