@@ -16,7 +16,7 @@ from dxcore.content import QUESTION_SETS
 from dxcore.errors import DxError
 from dxcore.i18n import LANGS
 from dxcore.store import repo, repo_drafts
-from ui.common import content, engine, flash_later, lang, md, org_page, show_error, tr, tx, wkey
+from ui.common import content, engine, flash_later, lang, md, option_index, org_page, show_error, tr, tx, wkey
 from ui.diagnosis_ui import level_lines, listing, symptom_names
 from ui.gate import through_app
 
@@ -146,11 +146,11 @@ role_names = {r.id: tx(r.name) for r in c.roles}  # labels fixed for this run's 
 set_names = {s: tr(f"qset.{s}") for s in QUESTION_SETS}
 top[0].selectbox(
     tr("diagnose.role"), list(role_names), key=role_key(), placeholder=tr("diagnose.role_placeholder"),
-    index=list(role_names).index(draft.role) if draft.role else None, on_change="ignore", persist_state="session",
+    index=option_index(list(role_names), draft.role), on_change="ignore", persist_state="session",
     format_func=lambda r: role_names.get(r, str(r)))
 chosen_set = top[1].radio(
     tr("diagnose.set"), QUESTION_SETS, key=wkey("diag_set"), horizontal=True,
-    index=QUESTION_SETS.index(draft.question_set), format_func=lambda s: set_names.get(s, str(s)))
+    index=option_index(QUESTION_SETS, draft.question_set, 0), format_func=lambda s: set_names.get(s, str(s)))
 if chosen_set in QUESTION_SETS and chosen_set != draft.question_set:
     draft.question_set = chosen_set
     keep(draft)

@@ -10,7 +10,7 @@ from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.scoring import rounded
 from dxcore.store import repo
-from ui.common import content, engine, flash_later, lang, org_page, role_name, tr, tx, wkey
+from ui.common import content, engine, flash_later, lang, option_index, org_page, role_name, tr, tx, wkey
 from ui.diagnosis_ui import entry_label, who_label
 from ui.gate import through_app
 
@@ -35,7 +35,7 @@ set_names = {s: tr(f"qset.{s}") for s in sets}
 who_names = {w: tr("history.who_all") if w is None else tr("history.who_workshop") if w == history.WORKSHOP
              else role_name(w) for w in whos}
 question_set = left.radio(tr("history.filter_set"), sets, horizontal=True, key=wkey("history_set"),
-                          index=sets.index(past[-1].record.question_set), format_func=lambda s: set_names.get(s, s))
+                          index=option_index(sets, past[-1].record.question_set, 0), format_func=lambda s: set_names.get(s, s))
 question_set = question_set if question_set in sets else past[-1].record.question_set
 who = right.selectbox(tr("history.filter_who"), whos, key=wkey("history_who"),
                       format_func=lambda w: who_names.get(w, str(w)))

@@ -57,13 +57,13 @@ except DxError as e:
         st.switch_page("pages/join.py")
     st.stop()
 
-st.markdown(f"### {md(w.title)}")
+st.markdown(f"## {md(w.title)}")
 me = participant(w)
 
 if me["sent"]:
     st.success(tr("workshop.join.thanks"))
     st.caption(tr("room.join.sent_count", n=len(me["answers"])))
-    st.markdown(f"#### {tr('workshop.join.look_at_screen')}")
+    st.markdown(f"### {tr('workshop.join.look_at_screen')}")
     st.button(tr("workshop.join.change"), key="ws_change", width="stretch", on_click=change_answers, args=(w,))
     st.stop()
 
@@ -102,7 +102,7 @@ with st.form(f"ws_page_{k}", border=False):
         number += 1
         if len(pages) > 1 and c.question_index[qid].pattern != pattern:
             pattern = c.question_index[qid].pattern
-            st.markdown(f"#### {say.patterns[pattern]}")
+            st.markdown(f"### {say.patterns[pattern]}")
         if qid in me["answers"]:
             prefill(key, UNKNOWN if me["answers"][qid] is None else me["answers"][qid])
         st.radio(f"{number}. {say.statements[qid]}", options, key=key, index=None, format_func=say.labels.get)

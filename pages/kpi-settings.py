@@ -7,7 +7,7 @@ import streamlit as st
 from dxcore import kpi
 from dxcore.periods import fiscal_year
 from dxcore.store import repo_kpi
-from ui.common import engine, lang, md, org_page, tr, tx, wkey
+from ui.common import engine, lang, md, option_index, org_page, tr, tx, wkey
 from ui.gate import through_app
 from ui.kpi import catalogue, own_kpis, save_and_rerun, settings
 
@@ -25,7 +25,7 @@ st.write(tr("kpi.settings.targets_body"))
 this_year = fiscal_year(kpi.month_start(pd.Timestamp.now(tz="Asia/Tokyo").date()))
 years = [this_year - 2, this_year - 1, this_year, this_year + 1]
 st.session_state.setdefault(YEAR, this_year)
-year = st.selectbox(tr("kpi.summary.fiscal_year"), years, index=years.index(st.session_state[YEAR]),
+year = st.selectbox(tr("kpi.summary.fiscal_year"), years, index=option_index(years, st.session_state[YEAR], 0),
                     format_func={y: kpi.fy_label(y, lang()) for y in years}.get, key=wkey("kpi_target_year"))
 st.session_state[YEAR] = year
 targets = repo_kpi.targets(engine(), org.id)
@@ -61,7 +61,7 @@ st.write(tr("kpi.settings.rate_body", rate=kpi.format_value(conf.rate, "yen", la
 ways = ("basis", "direct", "default")
 st.session_state.setdefault(RATE_WAY, conf.rate_source)
 way = st.radio(tr("kpi.settings.rate_way"), ways, format_func=lambda w: tr(f"kpi.settings.rate_way_{w}"),
-               key=wkey(RATE_WAY), index=ways.index(st.session_state[RATE_WAY]))
+               key=wkey(RATE_WAY), index=option_index(ways, st.session_state[RATE_WAY], 0))
 st.session_state[RATE_WAY] = way
 basis = conf.basis
 if way == "basis":

@@ -27,11 +27,11 @@ org = org_page("kpi.upload.title")
 cat = catalogue(org.id)
 prepare_reader()
 
-st.subheader(tr("kpi.upload.step1"))
+st.header(tr("kpi.upload.step1"))
 st.write(tr("kpi.upload.step1_body"))
 template_button(org.id)
 
-st.subheader(tr("kpi.upload.step2"))
+st.header(tr("kpi.upload.step2"))
 upload = st.file_uploader(tr("kpi.upload.file"), type=["xlsx", "csv"], key="kpi_file",
                           help=upload_help(tr("kpi.upload.file_help")))
 
@@ -50,7 +50,7 @@ if upload is not None and not too_big(upload):
         st.session_state[PREVIEW] = held = (org.id, sha, preview)
     preview = held[2]
 
-    st.subheader(tr("kpi.upload.step3"))
+    st.header(tr("kpi.upload.step3"))
     cols = st.columns(5)
     cols[0].metric(tr("kpi.upload.rows"), f"{preview.rows:,}", border=True)
     cols[1].metric(tr("kpi.upload.new"), f"{preview.new:,}", border=True)
@@ -110,7 +110,7 @@ if upload is not None and not too_big(upload):
                 flash_later(tr("kpi.upload.done", new=done.new, changed=done.changed))
                 st.switch_page("pages/kpi.py")
 
-st.subheader(tr("kpi.upload.history"))
+st.header(tr("kpi.upload.history"))
 uploads = repo_kpi.list_uploads(engine(), org.id)
 if not uploads:
     st.caption(tr("kpi.upload.no_history"))

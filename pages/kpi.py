@@ -8,7 +8,7 @@ from dxcore import charts_kpi, kpi
 from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import fiscal_year
 from dxcore.store import annotations
-from ui.common import content, engine, lang, md, org_page, tr, tx, wkey
+from ui.common import content, engine, lang, md, option_index, org_page, tr, tx, wkey
 from ui.gate import through_app
 from ui.kpi import annotation_list, cards, dashboard, how_to_start, page_data, wareki
 from ui.kpi import by_department as department_data
@@ -60,7 +60,7 @@ if st.session_state.get(CHOSEN) not in ids:
 trend_tab, compare_tab, summary_tab = st.tabs([tr("kpi.dashboard.tab_trend"), tr("kpi.dashboard.tab_compare"),
                                                tr("kpi.dashboard.tab_summary")])
 with trend_tab:
-    chosen = st.selectbox(tr("kpi.dashboard.choose_kpi"), ids, index=ids.index(st.session_state[CHOSEN]),
+    chosen = st.selectbox(tr("kpi.dashboard.choose_kpi"), ids, index=option_index(ids, st.session_state[CHOSEN], 0),
                           format_func=names.get, key=wkey("kpi_chosen"))
     st.session_state[CHOSEN] = chosen
     k = cat.kpi_index[chosen]

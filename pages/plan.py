@@ -19,7 +19,21 @@ from dxcore.errors import DxError
 from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo_plan
-from ui.common import content, engine, error_md, flash_later, lang, md, org_page, role_name, show_error, tr, tx, wkey
+from ui.common import (
+    content,
+    engine,
+    error_md,
+    flash_later,
+    lang,
+    md,
+    option_index,
+    org_page,
+    role_name,
+    show_error,
+    tr,
+    tx,
+    wkey,
+)
 from ui.diagnosis_ui import listing
 from ui.gate import through_app
 from ui.plan_ui import habit_badges, kpi_link, overdue_lines, row_style
@@ -107,7 +121,7 @@ def editor(org_id: int, item: plan.PlanItem, today: date) -> None:
     with st.form(f"plan_form_{item.id}"):
         st.markdown(f"**{tr('plan.edit.title', item=item.id)}**")
         left, right = st.columns(2)
-        status = left.radio(tr("plan.field.status"), plan.STATUSES, index=plan.STATUSES.index(item.status),
+        status = left.radio(tr("plan.field.status"), plan.STATUSES, index=option_index(plan.STATUSES, item.status, 0),
                             horizontal=True, format_func=STATUS_LABELS.get,
                             key=wkey(f"plan_f_status_{item.id}"))
         owner = right.text_input(tr("plan.edit.owner"), value=item.owner or "", max_chars=plan.OWNER_MAX,
@@ -179,7 +193,7 @@ cols[1].metric(tr("plan.summary.doing"), overall.doing, border=True)
 cols[2].metric(tr("plan.summary.overdue"), len(late), border=True)
 roles = {None: tr("plan.summary.role_none")} | {r.id: role_name(r.id) for r in c.roles}
 st.session_state[ROLE] = cols[3].selectbox(
-    tr("plan.summary.role"), list(roles), index=list(roles).index(st.session_state.get(ROLE)),
+    tr("plan.summary.role"), list(roles), index=option_index(list(roles), st.session_state.get(ROLE), 0),
     key=wkey("plan_role"), format_func=roles.get)
 st.progress(overall.ratio, text=tr("plan.summary.overall_text", done=overall.done, total=overall.total))
 

@@ -6,7 +6,7 @@ import streamlit as st
 from dxcore import kpi, report
 from dxcore.errors import DxError
 from dxcore.report import gather
-from ui.common import engine, lang, md, org_page, show_error, tr, wkey
+from ui.common import engine, lang, md, option_index, org_page, show_error, tr, wkey
 from ui.gate import through_app
 from ui.kpi import wareki
 
@@ -26,7 +26,7 @@ left, right = st.columns([2, 1])
 with left:
     kinds = ["year", "months"]
     st.session_state.setdefault(KIND, "year")
-    kind = st.radio(tr("report.page.period"), kinds, index=kinds.index(st.session_state[KIND]), horizontal=True,
+    kind = st.radio(tr("report.page.period"), kinds, index=option_index(kinds, st.session_state[KIND], 0), horizontal=True,
                     format_func=lambda k: tr(f"report.page.by_{k}"), key=wkey("report_kind"))
     st.session_state[KIND] = kind
 with right:

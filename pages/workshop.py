@@ -7,7 +7,7 @@ from dxcore.errors import DxError
 from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.periods import format_datetime
 from dxcore.store import repo_workshop as wrepo
-from ui.common import content, engine, flash_later, lang, org_page, show_error, tr, wkey
+from ui.common import content, engine, flash_later, lang, option_index, org_page, show_error, tr, wkey
 from ui.gate import through_app
 from ui.workshop import CURRENT, choose_workshop, door_toggle, join_limit_text, public_base, show_door_problem
 
@@ -24,7 +24,7 @@ with st.expander(tr("workshop.admin.create"), expanded=not summaries), st.form("
                           placeholder=tr("workshop.admin.name_placeholder"))
     sets = {s: tr(f"workshop.set.{s}") for s in ws.SETS}
     question_set = st.radio(tr("workshop.admin.set"), list(sets), horizontal=True, key=wkey("ws_new_set"),
-                            index=ws.SETS.index(st.session_state.setdefault(NEW_SET, "pulse")),
+                            index=option_index(ws.SETS, st.session_state.setdefault(NEW_SET, "pulse"), 0),
                             format_func=sets.get)
     limit = st.columns([1, 2])[0].number_input(
         tr("workshop.admin.limit"), min_value=0, max_value=ws.LIMIT_MAX, value=0, step=1,
@@ -45,7 +45,7 @@ if not summaries:
     st.info(tr("workshop.admin.none"))
     st.stop()
 
-st.subheader(tr("workshop.admin.manage"))
+st.header(tr("workshop.admin.manage"))
 summary = choose_workshop(org.id)
 w = summary.workshop
 base = public_base("workshop")
@@ -100,7 +100,7 @@ else:
     if w.diagnosis_id is not None:
         st.page_link("pages/history.py", label=tr("workshop.admin.see_history"))
 
-st.subheader(tr("workshop.admin.export"))
+st.header(tr("workshop.admin.export"))
 st.caption(tr("workshop.admin.export_help"))
 answers = wrepo.responses(engine(), w.id)
 room = ws.aggregate(answers, w.question_set, content(), min_group=1)  # the facilitator sees every group
@@ -120,7 +120,7 @@ for col, (name, header, rows) in zip(cols[1:], sheets):
     col.download_button(tr(f"workshop.admin.csv_{name}"), csv_bytes(header, rows),
                         file_name=f"workshop_{w.code}_{name}.csv", mime="text/csv", key=f"ws_dl_{name}")
 
-st.subheader(tr("workshop.admin.list"))
+st.header(tr("workshop.admin.list"))
 st.dataframe(
     [{tr("workshop.admin.col_code"): s.workshop.code,
       tr("workshop.admin.col_title"): s.workshop.title,

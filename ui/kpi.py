@@ -226,7 +226,7 @@ def cards(cards_: list[kpi.Card], cat: kpi.Catalogue, conf: kpi.Settings, dash: 
             if k.rule == "reduction" and k.id not in shown and dash.baselines:
                 # hours and cases are there, but no process has a baseline yet: say so, not 0 %
                 with st.container(border=True, width=CARD_PX, gap=None, key=f"kpi_card_{k.id}"):
-                    st.metric(tx(k.name), "—", help=md(tx(k.formula)))
+                    st.metric(md(tx(k.name)), "—", help=md(tx(k.formula)))
                     st.caption(tr("kpi.card.no_baseline"))
         for card in cards_:
             k = cat.kpi_index[card.kpi]
@@ -234,7 +234,7 @@ def cards(cards_: list[kpi.Card], cat: kpi.Catalogue, conf: kpi.Settings, dash: 
             colour = "off" if not k.has_direction or sign == 0 else (
                 "normal" if k.direction == "higher" else "inverse")
             with st.container(border=True, width=CARD_PX, gap=None, key=f"kpi_card_{card.kpi}"):
-                st.metric(tx(k.name), kpi.format_value(card.value, k.unit, lang()), delta=delta,
+                st.metric(md(tx(k.name)), kpi.format_value(card.value, k.unit, lang()), delta=delta,
                           delta_color=colour, delta_arrow="off" if sign == 0 else "auto", help=card_help(card, k))
                 notes = card_notes(card, k, conf, dash, wareki_on, compared)
                 if notes:

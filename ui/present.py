@@ -194,7 +194,7 @@ def join_screen(now: OnScreen, head) -> None:
         big(tr("workshop.present.joined", n=now.joined), "count")
     if url:
         with right, st.container(key="present_qr"):
-            st.image(qr_svg(url), caption=tr("workshop.present.qr_caption"))
+            st.image(qr_svg(url), caption=tr("workshop.present.qr_caption"), alt=tr("projector.join.qr_alt", url=url))
 
 
 def hidden(now: OnScreen) -> bool:

@@ -297,7 +297,7 @@ def test_a_workshop_title_is_shown_as_typed(engine, org):
                               "pulse")
     at = app(ws=w.code)
     [title] = [m.value for m in at.markdown if "見出し" in m.value]
-    assert title.startswith("### ") and "\\[link\\]" in title and "\\!\\[x\\]" in title
+    assert title.startswith("## ") and "\\[link\\]" in title and "\\!\\[x\\]" in title
 
 
 def test_participant_types_the_code(engine, org):
