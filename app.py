@@ -10,7 +10,16 @@ import streamlit as st
 
 from ui.common import follow_url, keep_in_url, sidebar, tr, url_notice
 from ui.frame import guarded, lan_warning, page_head
-from ui.gate import admin_password, is_participant_page, joining, locked, page_asked_for, require_admin, run_page
+from ui.gate import (
+    admin_password,
+    is_participant_page,
+    joining,
+    locked,
+    page_asked_for,
+    projector_with_pass,
+    require_admin,
+    run_page,
+)
 
 # "auto": a phone starts with the sidebar closed, a desktop with it open
 st.set_page_config(page_title=tr("app.title"), layout="wide", initial_sidebar_state="auto")
@@ -70,7 +79,8 @@ def main() -> None:
     page = st.navigation(sections, position="hidden")
     if asked_for:
         st.switch_page(asked_for, query_params=st.query_params.to_dict())
-    if is_participant_page(page):  # participants see no sidebar and need no password
+    # participants see no sidebar and need no password; nor does a projector window opened with its pass
+    if is_participant_page(page) or projector_with_pass(page):
         page_head(page.title)
         run_page(page)
         return

@@ -19,6 +19,8 @@ Every limit can be changed through the environment (README, 管理者向け).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -92,3 +94,33 @@ def verdict(client_failures: Sequence[datetime], all_failures: Sequence[datetime
 
 def idle_expired(last_seen: datetime | None, now: datetime, policy: Policy) -> bool:
     return last_seen is None or now - last_seen > policy.idle
+
+
+# the projector's pass ------------------------------------------------------------------
+# With a password set, the projector window the facilitator opens from the facilitator's view
+# is a new browser session: it would show the password form to the room.  Its link carries a
+# pass instead, valid for that workshop's projector view alone and for a limited time, signed
+# with (a digest of) the admin password: a changed password ends every pass.
+
+PROJECTOR_PASS_HOURS = 12
+
+
+def projector_pass(secret: str, code: str, now: datetime, hours: float = PROJECTOR_PASS_HOURS) -> str:
+    """A pass for the projector view of workshop ``code`` until ``now`` + ``hours``."""
+    until = int((now + timedelta(hours=hours)).timestamp())
+    return f"{until}.{_sign(secret, code, until)}"
+
+
+def projector_pass_valid(secret: str, code: str, given: object, now: datetime) -> bool:
+    """Does ``given`` (from a URL: anything at all) let this browser see workshop ``code``'s projector?"""
+    if not isinstance(given, str) or len(given) > 80 or given.count(".") != 1:
+        return False
+    until, signature = given.split(".")
+    if not until.isdigit() or len(until) > 12 or int(until) < now.timestamp():
+        return False
+    return hmac.compare_digest(signature, _sign(secret, code, int(until)))
+
+
+def _sign(secret: str, code: str, until: int) -> str:
+    return hmac.new(secret.encode("utf-8"), f"projector|{code}|{until}".encode("utf-8"),
+                    hashlib.sha256).hexdigest()[:32]

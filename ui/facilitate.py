@@ -19,6 +19,7 @@ from dxcore.store import repo_present as prepo
 from dxcore.store import repo_workshop as wrepo
 from dxcore.workshop import DIAGNOSIS_SETS, LIMIT_MAX
 from ui.common import content, engine, lang, md, show_error, tr, tx
+from ui.gate import PASS_PARAM, projector_pass
 from ui.present import CODE_PARAM, REFRESH_S, act
 
 ERROR = "fac_error"
@@ -45,7 +46,8 @@ def facilitator_look() -> None:
 
 def projector_url(code: str) -> str:
     """The projector view of workshop ``code``, relative to this page (opens in a new window)."""
-    params = {CODE_PARAM: code} | ({"lang": lang()} if lang() != "ja" else {})
+    given = projector_pass(code)  # with a password set: the projector window needs no password form
+    params = {CODE_PARAM: code} | ({"lang": lang()} if lang() != "ja" else {}) | ({PASS_PARAM: given} if given else {})
     return "present?" + urlencode(params)
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dxcore import auth
 from dxcore.auth import Policy, idle_expired
 from dxcore.store import repo_auth
 from dxcore.store.models import utcnow
@@ -43,6 +44,9 @@ SEEN = "admin_seen"  # when this unlocked session last ran a page (for the idle 
 FAILED = "admin_password_failed"  # what to tell after the last attempt: "wrong" | "locked" | "expired"
 JOIN_PARAM = "ws"
 JOIN_URL_PATH = "join"
+PROJECTOR_URL_PATH = "present"
+PROJECTOR_CODE_PARAM = "workshop"  # as ui.present.CODE_PARAM
+PASS_PARAM = "pass"  # the projector's pass (dxcore.auth.projector_pass)
 FAILED_PAUSE_S = 1.0  # slows one session's guessing down; the real limit is dxcore.auth's
 LOG = logging.getLogger("dxnavi.gate")
 
@@ -117,6 +121,24 @@ def joining() -> bool:
 
 def is_participant_page(page) -> bool:
     return page.url_path == JOIN_URL_PATH
+
+
+def projector_pass(code: str) -> str | None:
+    """A pass for the projector view of workshop ``code`` (None when no password is set): the
+    facilitator's link to the projector window carries it, so the room never sees the password form."""
+    password = admin_password()
+    return None if password is None else auth.projector_pass(_digest(password), code, _now())
+
+
+def projector_with_pass(page) -> bool:
+    """The projector view of the workshop in the URL, opened with a valid pass for it: shown
+    without the password (and without the sidebar); every other page still asks for it."""
+    password = admin_password()
+    if password is None or page.url_path != PROJECTOR_URL_PATH:
+        return False
+    code = st.query_params.get(PROJECTOR_CODE_PARAM)
+    return bool(code) and auth.projector_pass_valid(_digest(password), code, st.query_params.get(PASS_PARAM),
+                                                    _now())
 
 
 def client_address() -> str:

@@ -85,3 +85,20 @@ def test_odd_addresses_are_stored_bounded(engine, client):
     repo_auth.login_failed(engine, client, P, T0)
     (who,) = repo_auth.recent_failures(engine, P, T0)
     assert 0 < len(who) <= repo_auth.CLIENT_MAX
+
+
+def test_a_projector_pass_is_for_one_workshop_until_it_expires():
+    from datetime import datetime, timedelta, timezone
+
+    from dxcore.auth import projector_pass, projector_pass_valid
+
+    now = datetime(2026, 11, 29, 9, 0, tzinfo=timezone.utc)
+    given = projector_pass("secret", "ABC234", now, hours=12)
+    assert projector_pass_valid("secret", "ABC234", given, now + timedelta(hours=11))
+    assert not projector_pass_valid("secret", "ABC234", given, now + timedelta(hours=12, seconds=1))
+    assert not projector_pass_valid("secret", "XYZ789", given, now)  # another workshop
+    assert not projector_pass_valid("other", "ABC234", given, now)  # the password changed
+    until, signature = given.split(".")
+    assert not projector_pass_valid("secret", "ABC234", f"{int(until) + 3600}.{signature}", now)  # stretched
+    for junk in (None, 42, "", ".", "x.y", "1.2.3", "9" * 40 + ".ab", "1" * 81):
+        assert not projector_pass_valid("secret", "ABC234", junk, now)

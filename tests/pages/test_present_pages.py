@@ -355,3 +355,43 @@ def test_the_rooms_pin_and_closed_joins_show_on_the_projector(engine, org, monke
     prepo.show(engine, w.code, "join")
     at.run()
     assert "参加の受付は締め切りました" in texts(at)
+
+
+# the projector window with a password set -------------------------------------------------
+
+def test_with_a_password_the_projector_window_opens_with_its_pass_and_nothing_else_does(engine, org, monkeypatch):
+    from urllib.parse import parse_qs, urlsplit
+
+    monkeypatch.setenv("DX_ADMIN_PASSWORD", "s3cret")
+    w = wrepo.create_workshop(engine, org.id, "合言葉の研修", "pulse")
+    other = wrepo.create_workshop(engine, org.id, "別の研修", "pulse")
+    at = app()
+    at.text_input(key="admin_password_input").input("s3cret")
+    at.button[0].click().run()
+    at.switch_page("pages/facilitate.py").run()
+    [link] = at.get("link_button")
+    query = parse_qs(urlsplit(link.proto.url).query)
+    assert query["workshop"] == [w.code] or query["workshop"] == [other.code]
+    code, given = query["workshop"][0], query["pass"][0]
+
+    # a new browser session (the projector window): the room sees the projector, not the password form
+    room = app(workshop=code, **{"pass": given})
+    room.switch_page("pages/present.py").run()
+    assert not room.exception, room.exception
+    assert not room.text_input and code in texts(room) and "管理者のパスワード" not in texts(room)
+    no_control_for_the_room(room)
+    # the same session asks for the password anywhere else
+    room.switch_page("pages/history.py").run()
+    assert room.text_input(key="admin_password_input") is not None and "管理者のパスワード" in texts(room)
+
+    # a pass is for its own workshop, is signed, and ends when the password changes
+    for params in ({"workshop": next(c for c in (w.code, other.code) if c != code), "pass": given},
+                   {"workshop": code, "pass": given[:-1] + ("0" if given[-1] != "0" else "1")},
+                   {"workshop": code, "pass": "9999999999.deadbeef"}, {"workshop": code}):
+        stranger = app(**params)
+        stranger.switch_page("pages/present.py").run()
+        assert "管理者のパスワード" in texts(stranger), params
+    monkeypatch.setenv("DX_ADMIN_PASSWORD", "changed")
+    old = app(workshop=code, **{"pass": given})
+    old.switch_page("pages/present.py").run()
+    assert "管理者のパスワード" in texts(old)
