@@ -20,6 +20,7 @@ from ui.gate import (
     require_admin,
     run_page,
 )
+from ui.workshop import PARTICIPANT_CSS
 
 # "auto": a phone starts with the sidebar closed, a desktop with it open
 st.set_page_config(page_title=tr("app.title"), layout="wide", initial_sidebar_state="auto")
@@ -70,7 +71,7 @@ def main() -> None:
     follow_url(with_org=False)  # the URL's language, before any text is chosen
     if joining():  # a participant's link (?ws=CODE): the join page alone, whatever the path; nothing else is built
         join = join_page()
-        page_head(join.title)
+        page_head(join.title, css=PARTICIPANT_CSS)
         run_page(st.navigation([join], position="hidden"))
         st.stop()
     sections = pages()
@@ -81,7 +82,7 @@ def main() -> None:
         st.switch_page(asked_for, query_params=st.query_params.to_dict())
     # participants see no sidebar and need no password; nor does a projector window opened with its pass
     if is_participant_page(page) or projector_with_pass(page):
-        page_head(page.title)
+        page_head(page.title, css=PARTICIPANT_CSS if is_participant_page(page) else "")
         run_page(page)
         return
     page = st.navigation(sections, position="hidden" if locked() else "sidebar", expanded=True)

@@ -18,7 +18,6 @@ from ui.workshop import (
     change_answers,
     choice_keys,
     participant,
-    participant_look,
     phone_texts,
     prefill,
     role_key,
@@ -27,7 +26,6 @@ from ui.workshop import (
 
 through_app()
 
-participant_look()
 language_switch()
 st.title(tr("workshop.join.title"))
 c = content()

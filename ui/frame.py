@@ -28,7 +28,7 @@ from ui.common import lang, show_error, tr
 LOG = logging.getLogger("dxnavi")
 LOCAL_ADDRESSES = frozenset({"localhost", "127.0.0.1", "::1"})
 REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: a reference read out on the phone
-CSS = Path(__file__).with_name("frame.css")
+CSS = Path(__file__).with_name("frame.css").read_text(encoding="utf-8")  # read once per process
 _warned_lan = threading.Event()
 
 
@@ -75,14 +75,14 @@ def guarded(run) -> None:
         st.error(tr("shell.error.unexpected", ref=ref))
 
 
-def page_head(title: str | None) -> None:
-    """The tab's title (「診断結果 | 行政DX 再起動ナビ」), ``<html lang>`` and the app's CSS."""
+def page_head(title: str | None, css: str = "") -> None:
+    """The tab's title (「診断結果 | 行政DX 再起動ナビ」), ``<html lang>``, the app's CSS and a page's
+    own (``css``): one element, as every participant's run pays for each one."""
     app = tr("app.title")
     st.set_page_config(page_title=tr("shell.page.title", page=title, app=app) if title else app)
-    st.html(f"<style>{CSS.read_text(encoding='utf-8')}</style>")
-    with st.container(key="dx-page-lang"):  # hidden by the CSS; the script still runs
-        st.html(f"<script>document.documentElement.lang = {lang()!r};\n{KEEP_PARAMS_JS}</script>",
-                unsafe_allow_javascript=True)
+    with st.container(key="dx-page-lang"):  # hidden by the CSS; the styles apply and the script runs
+        st.html(f"<style>{CSS}</style>{css}<script>document.documentElement.lang = {lang()!r};\n"
+                f"{KEEP_PARAMS_JS}</script>", unsafe_allow_javascript=True)
 
 
 # Links between pages (the sidebar's and st.page_link's) carry the URL's organisation and

@@ -39,11 +39,6 @@ PARTICIPANT_CSS = """
 """
 
 
-def participant_look() -> None:
-    """One narrow column with large touch targets: what a phone needs."""
-    st.html(PARTICIPANT_CSS)
-
-
 def participant_token() -> str:
     """This phone's anonymous token: kept in the session, and once the participant has
     joined also in their page's URL (``&p=``), so that reloading the page (a new session)

@@ -11,12 +11,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from deploy import workers
 
 ROOT = Path(__file__).resolve().parents[2]
 # every expect(...) waits up to 30 s unless told otherwise: a Streamlit rerun on a loaded
@@ -60,17 +60,10 @@ class Server:
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited early; see {log}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"streamlit did not become healthy in 60 s; see {log}")
+        try:
+            workers.wait_healthy(self.url, [self.proc], timeout=60)
+        except RuntimeError as e:
+            raise RuntimeError(f"{e}; see {log}") from None
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -135,14 +128,13 @@ def wait_idle(pg, timeout: float = 30_000) -> None:
 
 
 @pytest.fixture
-def phones(browser, server):
-    """Make phone-sized browser contexts of their own (separate sessions, as separate people);
-    each page records requests to other hosts in ``.outside`` like ``page``."""
+def sized(browser, server):
+    """Make pages of a given viewport, each in a browser context of its own (separate sessions, as
+    separate people); each page records requests to other hosts in ``.outside`` like ``page``."""
     contexts = []
 
-    def make():
-        context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                      is_mobile=True, has_touch=True, locale="ja-JP")
+    def make(width: int, height: int, **options):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP", **options)
         contexts.append(context)
         pg = context.new_page()
         pg.outside = Outside(server.url)
@@ -152,3 +144,9 @@ def phones(browser, server):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def phones(sized):
+    """Make phone-sized pages (390 × 844, touch), as separate people."""
+    return lambda: sized(390, 844, device_scale_factor=2, is_mobile=True, has_touch=True)

@@ -17,28 +17,10 @@ from dxcore.periods import to_local
 from dxcore.store import engine as engine_mod
 from dxcore.store import repo
 
-from .conftest import Outside, wait_idle
+from .conftest import wait_idle
 
 pytestmark = pytest.mark.browser
 C = load()
-
-
-@pytest.fixture
-def sized(browser, server):
-    """Pages of a given viewport (separate sessions), recording requests to other hosts."""
-    contexts = []
-
-    def make(width: int, height: int):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="ja-JP")
-        contexts.append(context)
-        pg = context.new_page()
-        pg.outside = Outside(server.url)
-        pg.on("request", pg.outside)
-        return pg
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def heading_levels(page) -> list[int]:
