@@ -688,7 +688,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs > 1:
         def span(key: str, side: str = "app") -> str:
             values = [r[side][key] for r in results if r.get(side)]
-            return f"{min(values):.2f}–{max(values):.2f}"
+            return f"{min(values):.2f}–{max(values):.2f}" if values else "—"
         print(f"-- over {args.runs} runs: connect → ack p95 {span('ack_p95')} s (bare {span('ack_p95', 'bare')} s), "
               f"rerun p95 {span('rerun_p95')} s, projector after last ack {span('projector_final_after_s')} s")
     if args.startup:
