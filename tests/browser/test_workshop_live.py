@@ -57,29 +57,38 @@ def count_reruns(sent: list) -> int:
     return sum(1 for frame in sent if BackMsg.FromString(frame).WhichOneof("type") == "rerun_script")
 
 
+def form(phone):
+    """The phone's screen: one element (ui.phone_form), its HTML in an open shadow root (which
+    playwright's locators pierce)."""
+    return phone.locator(".dx-phone")
+
+
+def statement(phone, qid: str):
+    return form(phone).locator(f'fieldset[data-statement="{qid}"]')
+
+
 def answer_on_phone(phone, url: str, role: str, value: int, artifacts=None) -> None:
     """Open the link, choose a role and an answer for each statement, send: one round trip to send."""
     sent = reruns_sent(phone)
     phone.goto(url)
     wait_idle(phone)
-    expect(phone.get_by_role("heading", name="ワークショップに参加")).to_be_visible(timeout=30_000)
-    expect(phone.get_by_text("午後のDX研修")).to_be_visible()
+    expect(phone.get_by_role("heading", name="ワークショップに参加", level=1)).to_be_visible(timeout=30_000)
+    expect(phone.get_by_role("heading", name="午後のDX研修", level=2)).to_be_visible()
     loaded = count_reruns(sent)
-    role_option = phone.locator(".st-key-ws_role-ja").get_by_text(role, exact=True)
-    role_option.click()
+    form(phone).get_by_role("group", name="あなたの立場を選んでください").get_by_text(role, exact=True).click()
     label = f"{value} {pick(C.scale[value - 1].label, 'ja')}"
     for q in PULSE:
-        block = phone.locator(f".st-key-wsq_{q}-ja")
+        block = statement(phone, q)
         expect(block).to_be_visible(timeout=30_000)
-        option = block.get_by_text(label, exact=True)
-        option.click()
+        block.get_by_text(label, exact=True).click()
         expect(block.locator("input[type=radio]:checked")).to_have_count(1)
-    box = phone.locator(f".st-key-wsq_{PULSE[-1]}-ja label").filter(has_text=label).bounding_box()
+        expect(block.get_by_role("radio", name=label)).to_be_checked()
+    box = statement(phone, PULSE[-1]).locator("label").filter(has_text=label).bounding_box()
     assert box["height"] >= 44 and box["width"] >= 300, box  # a touch target a thumb finds at 390 px
     assert count_reruns(sent) == loaded, "choosing an answer went to the server"
     if artifacts is not None:
         phone.screenshot(path=str(artifacts / f"workshop-phone-chosen-{value}.png"), full_page=True)
-    phone.locator(".st-key-ws_submit button").click()
+    form(phone).get_by_role("button", name="回答を送信する").click()
     expect(phone.get_by_text("回答を受け付けました")).to_be_visible(timeout=30_000)
     assert count_reruns(sent) == loaded + 1  # role, answers and join: one tap, one round trip
 
@@ -151,20 +160,21 @@ def test_a_phone_that_reloads_in_the_full_set_resumes_its_draft(phones, server, 
     phone = phones()
     phone.goto(f"{server.url}/?ws={w.code}")
     wait_idle(phone)
-    phone.locator(".st-key-ws_role-ja").get_by_text("現場職員", exact=True).click()
+    form(phone).get_by_text("現場職員", exact=True).click()
     for q in pages[0]:
-        phone.locator(f".st-key-wsq_{q}-ja").get_by_text("わからない", exact=True).click()
-    phone.locator(".st-key-ws_next button").click()
-    expect(phone.locator(f".st-key-wsq_{pages[1][0]}-ja")).to_be_visible(timeout=30_000)
+        statement(phone, q).get_by_text("わからない", exact=True).click()
+    form(phone).get_by_role("button", name="次へ").click()
+    expect(statement(phone, pages[1][0])).to_be_visible(timeout=30_000)
     expect(phone).to_have_url(re.compile(r"[?&]p="))
-    phone.locator(f".st-key-wsq_{pages[1][0]}-ja").get_by_text("4 やや当てはまる", exact=True).click()
+    statement(phone, pages[1][0]).get_by_text("4 やや当てはまる", exact=True).click()
     phone.reload()  # unsent choices on this page are the phone's own; the pages sent are kept
     wait_idle(phone)
     expect(phone.get_by_text("続きから答えてください")).to_be_visible(timeout=30_000)
     expect(phone.get_by_text(f"2 / {len(pages)} ページ", exact=False)).to_be_visible()
-    phone.locator(".st-key-ws_back button").click()
-    first = phone.locator(f".st-key-wsq_{pages[0][0]}-ja")
+    form(phone).get_by_role("button", name="前へ").click()
+    first = statement(phone, pages[0][0])
     expect(first.locator("input[type=radio]:checked")).to_have_count(1, timeout=30_000)
+    expect(first.get_by_role("radio", name="わからない")).to_be_checked()
     phone.screenshot(path=str(artifacts / "workshop-phone-full-resumed.png"), full_page=True)
     assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=1, answered=0)
 
