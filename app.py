@@ -9,7 +9,7 @@ unexpected error shows a reference instead of code.
 import streamlit as st
 
 from ui.common import follow_url, keep_in_url, sidebar, tr, url_notice
-from ui.frame import guarded, lan_warning, page_head
+from ui.frame import guarded, lan_warning, page_head, settle_startup_heap
 from ui.gate import (
     admin_password,
     is_participant_page,
@@ -21,6 +21,8 @@ from ui.gate import (
     run_page,
 )
 from ui.workshop import PARTICIPANT_CSS
+
+settle_startup_heap()  # once per process: the imports above stay out of the GC's walks
 
 # "auto": a phone starts with the sidebar closed, a desktop with it open
 st.set_page_config(page_title=tr("app.title"), layout="wide", initial_sidebar_state="auto")
