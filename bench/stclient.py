@@ -254,5 +254,6 @@ def trigger_state(element_id: str, event: str, value) -> WidgetState:
     """The widget state a browser sends for ``setTriggerValue(event, value)`` of the components v2
     element ``element_id`` (as seen with playwright's ``framesent``): the element's events, as
     a JSON list, under an id of their own."""
-    return WidgetState(id=f"{INTERNAL_KEY_PREFIX}_{element_id}__events",
-                       json_trigger_value=json.dumps([{"event": event, "value": value}]))
+    return WidgetState(id=f"{INTERNAL_KEY_PREFIX}_{element_id}__events",  # JSON.stringify's own spelling:
+                       json_trigger_value=json.dumps([{"event": event, "value": value}], ensure_ascii=False,
+                                                     separators=(",", ":")))

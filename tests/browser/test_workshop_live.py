@@ -7,12 +7,14 @@ follow by themselves: the page is never reloaded.  A phone in the middle of the 
 reloads and finds its draft.  No page loads anything from outside the server.
 """
 
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
+from bench.stclient import INTERNAL_KEY_PREFIX, trigger_state
 from dxcore import workshop as ws
 from dxcore.content import load
 from dxcore.i18n import pick
@@ -91,6 +93,14 @@ def answer_on_phone(phone, url: str, role: str, value: int, artifacts=None) -> N
     form(phone).get_by_role("button", name="回答を送信する").click()
     expect(phone.get_by_text("回答を受け付けました")).to_be_visible(timeout=30_000)
     assert count_reruns(sent) == loaded + 1  # role, answers and join: one tap, one round trip
+    # what the tap sent is what bench/stclient.py sends for a phone: the form's trigger value
+    [press] = [w for w in BackMsg.FromString(sent[-1]).rerun_script.widget_states.widgets if w.json_trigger_value]
+    [event] = json.loads(press.json_trigger_value)
+    element_id = press.id.removeprefix(INTERNAL_KEY_PREFIX + "_").removesuffix("__events")
+    assert element_id.endswith("-ws_form") and trigger_state(element_id, "send", event["value"]) == press
+    role_id = next(r.id for r in C.roles if pick(r.name, "ja") == role)
+    assert event["value"] == {"action": "send", "lang": None, "page": 0, "role": role_id, "pin": None,
+                              "answers": {q: value for q in PULSE}}
 
 
 def test_projector_follows_three_phones_without_reloading(page, phones, server, tmp_path, artifacts):
@@ -177,6 +187,40 @@ def test_a_phone_that_reloads_in_the_full_set_resumes_its_draft(phones, server, 
     expect(first.get_by_role("radio", name="わからない")).to_be_checked()
     phone.screenshot(path=str(artifacts / "workshop-phone-full-resumed.png"), full_page=True)
     assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=1, answered=0)
+
+
+def test_a_phone_is_told_what_is_missing_where_it_is_and_keeps_its_choices(phones, server, tmp_path, artifacts):
+    """Send without a role: the message is at the role, which gets the focus, and every choice stays;
+    the language switch keeps them too; a double tap sends once."""
+    engine, w = prepare(f"sqlite:///{tmp_path / 'browser.sqlite3'}")
+    phone = phones()
+    sent = reruns_sent(phone)
+    phone.goto(f"{server.url}/?ws={w.code}")
+    wait_idle(phone)
+    for q in PULSE:
+        statement(phone, q).get_by_text("2 あまり当てはまらない", exact=True).click()
+    loaded = count_reruns(sent)
+    form(phone).get_by_role("button", name="回答を送信する").dblclick()
+    alert = form(phone).get_by_role("alert")
+    expect(alert).to_contain_text("立場を選んで", timeout=30_000)
+    assert count_reruns(sent) == loaded + 1  # the second tap of the double tap sent nothing
+    role = form(phone).get_by_role("group", name="あなたの立場を選んでください")
+    expect(role).to_have_attribute("aria-invalid", "true")
+    assert phone.evaluate("() => document.activeElement.shadowRoot?.activeElement?.name") == "role"
+    expect(form(phone).locator("input[type=radio]:checked")).to_have_count(len(PULSE))
+    phone.screenshot(path=str(artifacts / "workshop-phone-needs-role.png"))
+    assert wrepo.counts(engine, w.id).joined == 0
+
+    form(phone).get_by_role("button", name="English").click()
+    expect(phone.get_by_role("heading", name="Join the workshop", level=1)).to_be_visible(timeout=30_000)
+    expect(form(phone).locator("input[type=radio]:checked")).to_have_count(len(PULSE))
+    expect(phone).to_have_url(re.compile(r"[?&]lang=en"))
+    form(phone).get_by_text("Front-line staff", exact=True).click()
+    form(phone).get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_text("Your answers are in")).to_be_visible(timeout=30_000)
+    [mine] = wrepo.responses(engine, w.id)
+    assert mine.role == "frontline" and mine.answers == {q: 2 for q in PULSE}
+    assert phone.outside.requests == []
 
 
 def test_admin_password_in_a_real_server(browser, tmp_path, artifacts):

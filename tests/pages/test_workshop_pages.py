@@ -142,7 +142,7 @@ def test_participant_joins_and_answers_in_one_tap_and_answering_again_replaces(e
     assert shown["role"]["value"] is None and statements(at) == list(PULSE) and chosen(at) == {}
     assert [label for _, label in shown["options"]][-1] == "わからない" and shown["buttons"][-1]["action"] == "send"
     press(at, "send", {q: 4 for q in PULSE} | {PULSE[0]: -1})  # no role yet: nothing stored, nothing lost
-    assert problem(at).startswith("role: 立場を選んで") and wrepo.counts(engine, w.id).joined == 0
+    assert problem(at).startswith("role: あなたの立場を選んで") and wrepo.counts(engine, w.id).joined == 0
     assert chosen(at) == {q: 4 for q in PULSE} | {PULSE[0]: -1} and "p" not in at.query_params
     press(at, "send", role="frontline")  # role and answers: one tap, one rerun
     assert screen(at)["mode"] == "thanks" and screen(at)["thanks"]["message"] == "回答を受け付けました。ご協力ありがとうございます。"
