@@ -46,7 +46,9 @@ def participant_token() -> str:
 
 
 def keep_token_in_url() -> None:
-    st.query_params[ws.TOKEN_PARAM] = participant_token()
+    token = participant_token()
+    if st.query_params.get(ws.TOKEN_PARAM) != token:  # each change is a message to the browser
+        st.query_params[ws.TOKEN_PARAM] = token
 
 
 def participant(w: wrepo.WorkshopRecord) -> dict:
@@ -174,9 +176,10 @@ def take_press(w: wrepo.WorkshopRecord, ids: tuple[str, ...], page: int, last: b
     _keep_choices(w, me, ids, first, payload)
     me["problem"] = None
     try:
+        db, token = engine(), participant_token()
         if action == "back":
             me["page"] = max(0, me["page"] - 1)
-            _keep_draft(w, me)
+            _keep_draft(db, w, me)
             return
         if me["role"] is None:
             raise DxError("workshop.join.need_role")
@@ -189,17 +192,17 @@ def take_press(w: wrepo.WorkshopRecord, ids: tuple[str, ...], page: int, last: b
             if not join_limiter().allow(address):
                 raise DxError("room.join.rate_limited", seconds=join_limiter().retry_after(address))
         if last:
-            wrepo.submit(engine(), w.code, participant_token(), me["role"], me["answers"], admission)
+            wrepo.submit(db, w.code, token, me["role"], me["answers"], admission)
             me.update(joined=True, sent=True)
             if me["draft"]:
-                drafts.discard(engine(), DRAFT_KIND, participant_token())
+                drafts.discard(db, DRAFT_KIND, token)
                 me["draft"] = False
         else:
             if not me["joined"]:
-                wrepo.join(engine(), w.code, participant_token(), me["role"], admission)
+                wrepo.join(db, w.code, token, me["role"], admission)
                 me["joined"] = True
             me["page"] += 1
-            _keep_draft(w, me)
+            _keep_draft(db, w, me)
         keep_token_in_url()  # a reload is still this participant
     except DxError as e:
         me["problem"] = e
@@ -228,9 +231,9 @@ def switch_language(code: object) -> None:
         keep_in_url(None)
 
 
-def _keep_draft(w: wrepo.WorkshopRecord, me: dict) -> None:
+def _keep_draft(db, w: wrepo.WorkshopRecord, me: dict) -> None:
     if me["joined"]:
-        drafts.save(engine(), DRAFT_KIND, participant_token(), {
+        drafts.save(db, DRAFT_KIND, participant_token(), {
             "code": w.code, "role": me["role"], "answers": me["answers"], "page": me["page"], "joined": True})
         me["draft"] = True
 
