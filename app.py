@@ -9,7 +9,7 @@ unexpected error shows a reference instead of code.
 import streamlit as st
 
 from ui.common import follow_url, keep_in_url, sidebar, tr, url_notice
-from ui.frame import guarded, lan_warning, page_head, settle_startup_heap
+from ui.frame import guarded, lan_warning, page_head, page_title, settle_startup_heap
 from ui.gate import (
     admin_password,
     is_participant_page,
@@ -73,7 +73,7 @@ def main() -> None:
     follow_url(with_org=False)  # the URL's language, before any text is chosen
     if joining():  # a participant's link (?ws=CODE): the join page alone, whatever the path; nothing else is built
         join = join_page()
-        page_head(join.title, css=PARTICIPANT_CSS)
+        page_title(join.title)  # the rest of the frame is the join page's own (its form is one element)
         run_page(st.navigation([join], position="hidden"))
         st.stop()
     sections = pages()

@@ -13,11 +13,21 @@ from dxcore import workshop as ws
 from dxcore.errors import DxError
 from dxcore.store import repo_workshop as wrepo
 from ui.common import content, engine, language_switch, md, show_error, tr
+from ui.frame import page_head
 from ui.gate import JOIN_PARAM, through_app
 from ui.phone_form import phone_form
-from ui.workshop import READ_AGAIN_S, form_page, form_thanks, participant, take_form
+from ui.workshop import PARTICIPANT_CSS, READ_AGAIN_S, form_page, form_thanks, participant, take_form
 
 through_app()
+
+
+def frame() -> None:
+    """A participant's link (?ws=) whose screen is not the form: the app's frame, which app.py
+    leaves to this page there (the form is itself the page's one element)."""
+    page_head(tr("workshop.nav.join"), css=PARTICIPANT_CSS)
+    language_switch()
+    st.title(tr("workshop.join.title"))
+
 
 code = st.query_params.get(JOIN_PARAM, "")
 if not code:
@@ -40,8 +50,7 @@ if not code:
 try:
     w = wrepo.require_open(engine(), code, max_age=READ_AGAIN_S)
 except DxError as e:
-    language_switch()
-    st.title(tr("workshop.join.title"))
+    frame()
     show_error(e)
     if st.button(tr("workshop.join.other_code"), key="ws_other_code", width="stretch"):
         st.query_params.clear()
@@ -56,7 +65,6 @@ elif w.joins_open or me["joined"]:
     k = min(me["page"], len(pages) - 1)
     phone_form(form_page(w, me, pages, k), on_send=partial(take_form, w, pages[k], k, k == len(pages) - 1))
 else:  # closed to newcomers
-    language_switch()
-    st.title(tr("workshop.join.title"))
+    frame()
     st.markdown(f"## {md(w.title)}")
     st.error(tr("room.error.joins_closed"))

@@ -97,11 +97,17 @@ def guarded(run) -> None:
         st.error(tr("shell.error.unexpected", ref=ref))
 
 
-def page_head(title: str | None, css: str = "") -> None:
-    """The tab's title (「診断結果 | 行政DX 再起動ナビ」), ``<html lang>``, the app's CSS and a page's
-    own (``css``): one element, as every participant's run pays for each one."""
+def page_title(title: str | None) -> None:
+    """The tab's title: 「診断結果 | 行政DX 再起動ナビ」."""
     app = tr("app.title")
     st.set_page_config(page_title=tr("shell.page.title", page=title, app=app) if title else app)
+
+
+def page_head(title: str | None, css: str = "") -> None:
+    """The tab's title, ``<html lang>``, the app's CSS and a page's own (``css``): one element,
+    as every participant's run pays for each one (the participant's form, ui.phone_form, is
+    itself that one element: it sets the language and needs none of the app's CSS)."""
+    page_title(title)
     with st.container(key="dx-page-lang"):  # hidden by the CSS; the styles apply and the script runs
         st.html(f"<style>{CSS}</style>{css}<script>document.documentElement.lang = {lang()!r};\n"
                 f"{KEEP_PARAMS_JS}</script>", unsafe_allow_javascript=True)

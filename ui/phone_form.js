@@ -12,6 +12,7 @@ export default function (component) {
     : raw instanceof Uint8Array ? JSON.parse(new TextDecoder().decode(raw)) : raw;
   const root = parentElement.querySelector(".dx-phone");
   if (!root || !data) return;
+  document.documentElement.lang = data.lang.current;  // the page's language, for screen readers (ui/frame.py elsewhere)
 
   const el = (tag, props, ...children) => {
     const node = document.createElement(tag);

@@ -197,6 +197,8 @@ def test_a_phone_is_told_what_is_missing_where_it_is_and_keeps_its_choices(phone
     sent = reruns_sent(phone)
     phone.goto(f"{server.url}/?ws={w.code}")
     wait_idle(phone)
+    expect(phone).to_have_title("ワークショップに参加 | 行政DX 再起動ナビ")
+    phone.wait_for_function("() => document.documentElement.lang === 'ja'")  # set by the form (no frame element)
     for q in PULSE:
         statement(phone, q).get_by_text("2 あまり当てはまらない", exact=True).click()
     loaded = count_reruns(sent)
@@ -215,6 +217,8 @@ def test_a_phone_is_told_what_is_missing_where_it_is_and_keeps_its_choices(phone
     expect(phone.get_by_role("heading", name="Join the workshop", level=1)).to_be_visible(timeout=30_000)
     expect(form(phone).locator("input[type=radio]:checked")).to_have_count(len(PULSE))
     expect(phone).to_have_url(re.compile(r"[?&]lang=en"))
+    expect(phone).to_have_title("Join a workshop | Gov DX Restart Navigator")
+    phone.wait_for_function("() => document.documentElement.lang === 'en'")
     form(phone).get_by_text("Front-line staff", exact=True).click()
     form(phone).get_by_role("button", name="Send my answers").click()
     expect(phone.get_by_text("Your answers are in")).to_be_visible(timeout=30_000)
