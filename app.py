@@ -11,6 +11,8 @@ import streamlit as st
 from ui.common import follow_url, keep_in_url, sidebar, tr, url_notice
 from ui.frame import guarded, lan_warning, page_head, page_title, settle_startup_heap
 from ui.gate import (
+    JOIN_LINK_PATH,
+    JOIN_URL_PATH,
     admin_password,
     is_participant_page,
     joining,
@@ -27,8 +29,13 @@ settle_startup_heap()  # once per process: the imports above stay out of the GC'
 # "auto": a phone starts with the sidebar closed, a desktop with it open
 st.set_page_config(page_title=tr("app.title"), layout="wide", initial_sidebar_state="auto")
 
-def join_page() -> st.Page:
-    return st.Page("pages/join.py", title=tr("workshop.nav.join"), url_path="join")
+def join_page(url_path: str = JOIN_URL_PATH, *, default: bool = False) -> st.Page:
+    """The join page.  A participant's link ("/?ws=CODE") runs its copy at JOIN_LINK_PATH as the
+    default page, and "/join?ws=CODE" (a reload after typing the code) the one at /join: Streamlit
+    finds a page by its URL path, which is "" for the default, so one page cannot answer both.
+    The full navigation has that copy too, hidden, for the same browser once the code is gone."""
+    return st.Page("pages/join.py", title=tr("workshop.nav.join"), url_path=url_path, default=default,
+                   visibility="hidden" if url_path == JOIN_LINK_PATH else "visible")
 
 
 def pages() -> dict:
@@ -53,6 +60,7 @@ def pages() -> dict:
         st.Page("pages/workshop.py", title=tr("workshop.nav.admin"), url_path="workshop"),
         st.Page("pages/present.py", title=tr("workshop.nav.present"), url_path="present"),
         join_page(),
+        join_page(JOIN_LINK_PATH),
         st.Page("pages/facilitate.py", title=tr("projector.nav.facilitate"), url_path="facilitate"),
     ]
     reports = [
@@ -72,9 +80,9 @@ def main() -> None:
     asked_for = page_asked_for()  # a run that skipped app.py was for this page (see ui.gate)
     follow_url(with_org=False)  # the URL's language, before any text is chosen
     if joining():  # a participant's link (?ws=CODE): the join page alone, whatever the path; nothing else is built
-        join = join_page()
+        join = st.navigation([join_page(JOIN_LINK_PATH, default=True), join_page()], position="hidden")
         page_title(join.title)  # the rest of the frame is the join page's own (its form is one element)
-        run_page(st.navigation([join], position="hidden"))
+        run_page(join)
         st.stop()
     sections = pages()
     # Which page was asked for, with no navigation shown yet: a participant's page (/join)

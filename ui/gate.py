@@ -44,6 +44,7 @@ SEEN = "admin_seen"  # when this unlocked session last ran a page (for the idle 
 FAILED = "admin_password_failed"  # what to tell after the last attempt: "wrong" | "locked" | "expired"
 JOIN_PARAM = "ws"
 JOIN_URL_PATH = "join"
+JOIN_LINK_PATH = "join-link"  # the join page's copy that a participant's link "/?ws=CODE" runs (app.join_page)
 PROJECTOR_URL_PATH = "present"
 PROJECTOR_CODE_PARAM = "workshop"  # as ui.present.CODE_PARAM
 PASS_PARAM = "pass"  # the projector's pass (dxcore.auth.projector_pass)
@@ -120,7 +121,7 @@ def joining() -> bool:
 
 
 def is_participant_page(page) -> bool:
-    return page.url_path == JOIN_URL_PATH
+    return page.url_path in (JOIN_URL_PATH, JOIN_LINK_PATH)
 
 
 def projector_pass(code: str) -> str | None:

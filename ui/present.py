@@ -63,8 +63,9 @@ PRESENTER_CSS = """
                              font-family: "Noto Sans Mono CJK JP", "DejaVu Sans Mono", monospace; }
 .ws-corner .ws-corner-line { font-size: clamp(1.2rem, 1.45vw, 1.8rem); font-weight: 600; }
 .st-key-present_qr img { width: QR_SIZE !important; height: auto !important; max-width: 100%; }
+/* Streamlit draws an image's caption at opacity .6: #333 would read as #858585 (contrast 3.7) */
 .st-key-present_qr [data-testid="stImageCaption"], .st-key-present_qr [data-testid="stImageCaption"] *
-  { font-size: clamp(1.2rem, 1.5vw, 1.9rem) !important; color: #333 !important; }
+  { font-size: clamp(1.2rem, 1.5vw, 1.9rem) !important; color: #333 !important; opacity: 1 !important; }
 </style>
 """.replace("QR_SIZE", QR_SIZE)
 

@@ -45,11 +45,14 @@ def audit(page) -> tuple[list[dict], list[dict], list[str]]:
             lesser.append(f"{v['id']} ({v['impact']}) ×{len(v['nodes'])}")
             continue
         targets = [n["target"][-1] if isinstance(n["target"][-1], str) else str(n["target"][-1]) for n in v["nodes"]]
+        # what axe saw at each node (its HTML and why it fails), so a failure names the text
+        seen = {t: f'{n.get("html", "")[:160]} — {n.get("failureSummary", "")[:200]}' for t, n in zip(targets, v["nodes"], strict=True)}
         places = page.evaluate(_WHERE, targets)
         for where, bucket in (("content", content), ("chrome", chrome)):
             nodes = [t for t, w in zip(targets, places, strict=True) if w == where or (w == "unknown" and where == "content")]
             if nodes:
-                bucket.append({"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": nodes[:5],
+                bucket.append({"id": v["id"], "impact": v["impact"], "help": v["help"],
+                               "nodes": [f"{t}: {seen[t]}" for t in nodes[:5]],
                                "count": len(nodes)})
     return content, chrome, lesser
 

@@ -136,6 +136,10 @@ def test_the_room_sees_one_clean_screen_at_a_time_and_the_keyboard_moves_it(brow
         assert box["width"] >= 500 and box["height"] >= 500, box
         inside_viewport(pg, qr)
         assert decoded_qr(qr.screenshot()) == [join_url]
+        # its caption is drawn in full (Streamlit fades image captions to opacity .6: contrast 3.7)
+        caption = pg.locator(".st-key-present_qr p", has_text="カメラで読み取ると")
+        assert caption.evaluate("p => { let o = 1; for (let n = p; n; n = n.parentElement)"
+                                " o *= +getComputedStyle(n).opacity; return o; }") == 1
         shown_to_the_room(pg, w.code, 24, artifacts / "projector-join.png")
 
         # → : the room's risk by pattern; hidden until revealed (H)

@@ -52,7 +52,9 @@ def test_user_text_is_shown_as_typed_and_fetches_nothing(page, server, artifacts
         page.screenshot(path=str(artifacts / f"shell-injection-{where}.png"), full_page=True)
     page.goto(f"{server.url}/join?ws={w.code}")
     main = page.locator('[data-testid="stMain"]')
-    expect(main.locator("h3").first).to_contain_text("# H [x](http:")
+    expect(main.locator("h2").first).to_contain_text("# H [x](http:")
+    expect(page.get_by_role("dialog")).to_have_count(0)  # "/join?ws=" is a page: no "Page not found"
+    assert "/join?ws=" in page.url
     assert main.locator('a[href*="evil"]:not([href^="#"]), img[src*="evil"]').count() == 0
     # a hostile join link: the code is echoed inside the red alert, as text
     page.goto(f"{server.url}/?ws=" + "%21%5Bx%5D%28http%3A%2F%2Fevil%2Fx.png%29%20%23%20H%20www.evil.example")
