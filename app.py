@@ -9,7 +9,7 @@ unexpected error shows a reference instead of code.
 import streamlit as st
 
 from ui.common import follow_url, keep_in_url, sidebar, tr, url_notice
-from ui.frame import guarded, lan_warning, page_head
+from ui.frame import guarded, lan_warning, page_head, page_title, settle_startup_heap
 from ui.gate import (
     JOIN_LINK_PATH,
     JOIN_URL_PATH,
@@ -23,6 +23,8 @@ from ui.gate import (
     run_page,
 )
 from ui.workshop import PARTICIPANT_CSS
+
+settle_startup_heap()  # once per process: the imports above stay out of the GC's walks
 
 # "auto": a phone starts with the sidebar closed, a desktop with it open
 st.set_page_config(page_title=tr("app.title"), layout="wide", initial_sidebar_state="auto")
@@ -79,7 +81,7 @@ def main() -> None:
     follow_url(with_org=False)  # the URL's language, before any text is chosen
     if joining():  # a participant's link (?ws=CODE): the join page alone, whatever the path; nothing else is built
         join = st.navigation([join_page(JOIN_LINK_PATH, default=True), join_page()], position="hidden")
-        page_head(join.title, css=PARTICIPANT_CSS)
+        page_title(join.title)  # the rest of the frame is the join page's own (its form is one element)
         run_page(join)
         st.stop()
     sections = pages()

@@ -5,7 +5,8 @@ protobuf messages of the installed ``streamlit`` package: it sends ``BackMsg.rer
 (query string, page, widget states, or a fragment's id) and reads ``ForwardMsg`` until
 ``script_finished``.  What the script drew is kept as a flat map of delta paths to element
 protos, so a caller can find a widget by its key, read its options and send a value back,
-exactly as a phone's browser would (see :meth:`Session.set`, :meth:`Session.click`).
+exactly as a phone's browser would (see :meth:`Session.set`, :meth:`Session.click`), or read
+a components v2 element's data and send its trigger value (:meth:`Session.trigger`).
 
 No Streamlit UI code runs here: only ``streamlit.proto`` and the ``websockets`` package that
 Streamlit itself depends on.
@@ -14,6 +15,7 @@ Streamlit itself depends on.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass, field
 
@@ -24,6 +26,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 EARLY = ForwardMsg.FINISHED_EARLY_FOR_RERUN
+INTERNAL_KEY_PREFIX = "$$STREAMLIT_INTERNAL_KEY"  # a components v2 trigger's id: <prefix>_<element id>__events
 TEXT_FIELDS = {"markdown": "body", "heading": "body", "alert": "body", "text": "body", "caption": "body",
                "code": "code_text", "exception": "message", "metric": "body"}
 
@@ -61,6 +64,15 @@ class Element:
     @property
     def form_id(self) -> str:
         return getattr(self.proto, "form_id", "")
+
+    @property
+    def data(self):
+        """A components v2 element's data (what the script passed as ``data=``), as JSON."""
+        if self.kind != "bidi_component":
+            return None
+        kind = self.proto.WhichOneof("data")
+        text = {"json": self.proto.json, "mixed": self.proto.mixed.json, "bytes": self.proto.bytes}.get(kind)
+        return json.loads(text) if text else None
 
 
 @dataclass
@@ -116,9 +128,10 @@ class Session:
 
     # reruns -------------------------------------------------------------------------
 
-    async def rerun(self, trigger: str | None = None, fragment_id: str = "") -> Run:
-        """Ask for a rerun with the current values (plus ``trigger``, a button id, pressed once)
-        and read until the script has finished; the elements then show what it drew."""
+    async def rerun(self, trigger: str | WidgetState | None = None, fragment_id: str = "") -> Run:
+        """Ask for a rerun with the current values (plus ``trigger``, a button id pressed once,
+        or a trigger's whole state) and read until the script has finished; the elements then
+        show what it drew."""
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = self.query
@@ -130,7 +143,9 @@ class Session:
             if fragment_id and value.trigger_value:
                 continue
             state.widget_states.widgets.append(value)
-        if trigger is not None:
+        if isinstance(trigger, WidgetState):
+            state.widget_states.widgets.append(trigger)
+        elif trigger is not None:
             state.widget_states.widgets.append(WidgetState(id=trigger, trigger_value=True))
         started = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
@@ -228,3 +243,17 @@ class Session:
     async def click(self, element: Element) -> Run:
         """Press a button (a form's submit button sends the form's values with it)."""
         return await self.rerun(trigger=element.id)
+
+    async def trigger(self, element: Element, event: str, value) -> Run:
+        """What a components v2 element's ``setTriggerValue(event, value)`` makes the browser
+        send: one rerun with the element's events as a JSON trigger value (sent once)."""
+        return await self.rerun(trigger=trigger_state(element.id, event, value))
+
+
+def trigger_state(element_id: str, event: str, value) -> WidgetState:
+    """The widget state a browser sends for ``setTriggerValue(event, value)`` of the components v2
+    element ``element_id`` (as seen with playwright's ``framesent``): the element's events, as
+    a JSON list, under an id of their own."""
+    return WidgetState(id=f"{INTERNAL_KEY_PREFIX}_{element_id}__events",  # JSON.stringify's own spelling:
+                       json_trigger_value=json.dumps([{"event": event, "value": value}], ensure_ascii=False,
+                                                     separators=(",", ":")))

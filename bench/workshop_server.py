@@ -63,7 +63,8 @@ if st.button("send", key="send"):
     st.write("ok", choice)
 '''
 HELLO_APP = 'import streamlit as st\nst.write("hello")\n'
-SUBMIT_KEYS = ("ws_submit", "ws_next", "ws_join")  # what a participant presses to go on
+SUBMIT_KEYS = ("ws_submit", "ws_next", "ws_join")  # what a participant presses to go on (an older app)
+FORM_KEY = "ws_form"  # the phone's form, one components v2 element (ui.phone_form)
 MAX_STEPS = 80
 CLK = os.sysconf("SC_CLK_TCK")
 
@@ -207,10 +208,10 @@ class Participant:
     error: str | None = None
 
 
-def _choose(element, rng: random.Random) -> str:
-    options = list(element.proto.options)
+def _choose(options: list, rng: random.Random):
+    """An answer as people give them: 「わからない」 (the last option) now and then."""
     if rng.random() < 0.1:
-        return options[-1]  # 「わからない」 now and then (the last option)
+        return options[-1]
     return rng.choice(options[:-1] if len(options) > 2 else options)
 
 
@@ -234,44 +235,78 @@ async def _play(session: Session, out: Participant, steps) -> Participant:
 
 async def participant(base: str, query: str, address: str, think: float, rng: random.Random,
                       release: asyncio.Event, arrival: float = 0.0) -> Participant:
-    """A phone: open the link, choose a role, answer, send; press whatever the page offers."""
+    """A phone: open the link, choose a role, answer, send; press whatever the page offers.
+
+    This app's phone form is one element (``ui.phone_form``): its data names the role's and the
+    statements' options and the page's buttons, and a press sends everything chosen as the
+    element's trigger value, as the browser does.  An app whose page is made of radios and
+    form buttons (an older version, ``--versus-app``) is answered through those widgets.
+    """
     out = Participant()
     session = Session(base, query=query, headers={"X-Forwarded-For": address})
     answered: set[str] = set()
 
+    async def think_a_little() -> None:
+        if think:
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+
+    async def press_form(form) -> None:
+        data = form.data
+        forward = next((b["action"] for b in data["buttons"] if b["primary"]), None)
+        payload = {"action": forward, "page": data["page"], "role": None, "pin": "", "answers": {}}
+        if data.get("role"):
+            payload["role"] = data["role"]["value"] or rng.choice([r for r, _ in data["role"]["options"]])
+        options = [value for value, _ in data["options"]]
+        for group in data["groups"]:
+            for statement, _, _ in group["statements"]:
+                if statement not in answered:
+                    await think_a_little()
+                    payload["answers"][statement] = _choose(options, rng)
+                    answered.add(statement)
+        await session.trigger(form, "send", payload)
+
+    async def press_widgets() -> None:
+        role = session.widget("ws_role")
+        if role is not None and role.id not in session.values:
+            value = rng.choice(list(role.proto.options))
+            if role.form_id:
+                session.set(role, value)
+            else:
+                await session.change(role, value)
+        for radio in session.widgets("wsq_", "radio"):
+            statement = radio.key.rsplit("-", 1)[0]
+            if statement in answered:
+                continue
+            await think_a_little()
+            value = _choose(list(radio.proto.options), rng)
+            answered.add(statement)
+            if radio.form_id:
+                session.set(radio, value)
+            else:
+                await session.change(radio, value)
+        button = next((b for k in SUBMIT_KEYS if (b := session.widget(k)) is not None), None)
+        if button is None:
+            raise RuntimeError("nothing to press: " + " | ".join(session.texts())[:300])
+        await session.click(button)
+
     async def steps() -> None:
         for _ in range(MAX_STEPS):
-            if any(session.has_text(t) for t in THANKS):
+            form = session.widget(FORM_KEY)
+            form = form if form is not None and form.kind == "bidi_component" else None
+            if any(session.has_text(t) for t in THANKS) or (form is not None and form.data["mode"] == "thanks"):
                 out.acked, out.answers_sent = True, len(answered)
                 return
             if session.all("exception"):
                 raise RuntimeError(session.all("exception")[0].text)
             errors = [e.text for e in session.all("alert") if e.proto.format == e.proto.ERROR]
+            if form is not None and form.data.get("problem"):
+                errors.append(form.data["problem"]["text"])
             if errors:
                 raise RuntimeError(errors[0][:200])
-            role = session.widget("ws_role")
-            if role is not None and role.id not in session.values:
-                value = rng.choice(list(role.proto.options))
-                if role.form_id:
-                    session.set(role, value)
-                else:
-                    await session.change(role, value)
-            for radio in session.widgets("wsq_", "radio"):
-                statement = radio.key.rsplit("-", 1)[0]
-                if statement in answered:
-                    continue
-                if think:
-                    await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
-                value = _choose(radio, rng)
-                answered.add(statement)
-                if radio.form_id:
-                    session.set(radio, value)
-                else:
-                    await session.change(radio, value)
-            button = next((b for k in SUBMIT_KEYS if (b := session.widget(k)) is not None), None)
-            if button is None:
-                raise RuntimeError("nothing to press: " + " | ".join(session.texts())[:300])
-            await session.click(button)
+            if form is not None:
+                await press_form(form)
+            else:
+                await press_widgets()
         raise RuntimeError("no acknowledgement after %d steps" % MAX_STEPS)
 
     await release.wait()

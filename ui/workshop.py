@@ -11,32 +11,27 @@ import streamlit as st
 
 from dxcore import workshop as ws
 from dxcore.errors import DxError
-from dxcore.i18n import pick, t
+from dxcore.i18n import LANGS, pick, t
 from dxcore.store import database_url
 from dxcore.store import repo_drafts as drafts
 from dxcore.store import repo_workshop as wrepo
-from ui.common import content, engine, lang, show_error, tr, wkey
+from ui.common import LANG_KEY, content, engine, keep_in_url, lang, show_error, tr, wkey
+from ui.phone_form import pressed
 
 TOKEN_KEY = "ws_token"  # one random token per browser session: answering again replaces
 CURRENT = "ws_current"  # the workshop the facilitator is working with
-PIN_KEY = "ws_pin"
+PIN_MAX = 16  # characters of a typed room PIN kept (the PIN itself is ws.PIN_LENGTH digits)
 DRAFT_KIND = "workshop"  # a participant's draft is kept under their own token (``&p=``)
 UNKNOWN = -1  # the 「わからない」 option of a statement; stored as None
+UNCHOSEN = object()
 READ_AGAIN_S = 2.0  # a phone's page may show the workshop as this process read it this long ago
 
 PARTICIPANT_CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { max-width: 44rem; padding-left: 1rem; padding-right: 1rem; }
-[class*="st-key-wsq_"] [role="radiogroup"], [class*="st-key-ws_role"] [role="radiogroup"] {
-  width: 100%; display: flex; flex-direction: column; align-items: stretch; }
-[class*="st-key-wsq_"] [role="radiogroup"] label, [class*="st-key-ws_role"] [role="radiogroup"] label {
-  min-height: 3rem; padding: .5rem .75rem; margin: .2rem 0; width: auto; max-width: none; box-sizing: border-box;
-  border: 1px solid #C9D3DD; border-radius: .6rem; font-size: 1.1rem; display: flex; align-items: center; }
-[class*="st-key-wsq_"] > div > label p, [class*="st-key-ws_role"] > div > label p {
-  font-size: 1.15rem; font-weight: 600; }
 .stButton button, .stFormSubmitButton button { min-height: 3.2rem; font-size: 1.15rem; }
 </style>
-"""
+"""  # the statements' own look is the form's (ui/phone_form.css)
 
 
 def participant_token() -> str:
@@ -51,7 +46,9 @@ def participant_token() -> str:
 
 
 def keep_token_in_url() -> None:
-    st.query_params[ws.TOKEN_PARAM] = participant_token()
+    token = participant_token()
+    if st.query_params.get(ws.TOKEN_PARAM) != token:  # each change is a message to the browser
+        st.query_params[ws.TOKEN_PARAM] = token
 
 
 def participant(w: wrepo.WorkshopRecord) -> dict:
@@ -65,7 +62,7 @@ def participant(w: wrepo.WorkshopRecord) -> dict:
     key = f"ws_p_{w.code}"
     if key not in st.session_state:
         me = {"role": None, "answers": {}, "page": 0, "joined": False, "sent": False, "draft": False,
-              "problem": None, "resumed": False}
+              "problem": None, "resumed": False, "pin": "", "turn": 0}
         if ws.is_token(st.query_params.get(ws.TOKEN_PARAM)):
             _resume(me, w)
         st.session_state[key] = me
@@ -121,23 +118,6 @@ def phone_texts(question_set: str, lang_code: str) -> PhoneTexts:
                        for p in c.patterns})
 
 
-def choice_keys(ids) -> dict[str, str]:
-    """The widget keys of these statements' radios (per language, see :func:`ui.common.wkey`)."""
-    suffix = wkey("")  # the session's language is read once, not once per statement
-    return {qid: f"wsq_{qid}{suffix}" for qid in ids}
-
-
-def role_key() -> str:
-    return wkey("ws_role")
-
-
-def prefill(key: str, value) -> None:
-    """Show ``value`` in the widget ``key`` when it has none of its own yet (a page shown again,
-    a language switch, a resumed draft).  The widget is then made without a default."""
-    if value is not None and key not in st.session_state:
-        st.session_state[key] = value
-
-
 def client_address() -> str | None:
     """The participant's network address as the server saw it (None: this computer).
 
@@ -148,7 +128,7 @@ def client_address() -> str | None:
     return st.context.ip_address
 
 
-@st.cache_resource(show_spinner=False)
+@functools.cache  # one per process, database and setting (st.cache_resource costs more per call)
 def _limiter(database: str, limit: int, window: float) -> ws.JoinLimiter:
     return ws.JoinLimiter(limit, window)
 
@@ -158,27 +138,48 @@ def join_limiter() -> ws.JoinLimiter:
     return _limiter(database_url(), *ws.join_limit_from_env())
 
 
-def send_page(w: wrepo.WorkshopRecord, ids: tuple[str, ...], first: bool, last: bool, back: bool = False) -> None:
-    """A page's 「次へ」/「前へ」/「回答を送信する」 (a form's callback: runs before the page is drawn).
+def take_form(w: wrepo.WorkshopRecord, ids: tuple[str, ...], page: int, last: bool) -> None:
+    """The form's callback (``ui.phone_form``): a button was pressed on page ``page`` (whose
+    statements are ``ids``; -1: the thanks screen).  Runs before the page is drawn again."""
+    take_press(w, ids, page, last, pressed())
 
-    Keeps the page's choices; 「次へ」 joins the workshop (the first time) and keeps everything as
-    a draft on the server; the last page sends all answers at once (replacing earlier ones)
-    and forgets the draft.  Nothing a client sent is trusted: values that are no option are
-    left out.  A refusal is kept in ``problem`` and nothing chosen is lost.
+
+def take_press(w: wrepo.WorkshopRecord, ids: tuple[str, ...], page: int, last: bool, payload: object) -> None:
+    """What a press of the phone's form means, as 「次へ」/「前へ」/「回答を送信する」 did in a form of
+    radios: the page's choices are kept; 「次へ」 joins the workshop (the first time) and keeps
+    everything as a draft on the server; the last page sends all answers at once (replacing
+    earlier ones) and forgets the draft; 「回答を修正する」 goes back to the first page; a language
+    switch keeps the choices and changes nothing stored.
+
+    Nothing a phone sent is trusted: a value that is no option, a statement of another page,
+    a role that does not exist are left out; a press for a page no longer on screen, or a
+    button this page does not have, changes nothing.  A refusal is kept in ``problem`` and
+    nothing chosen is lost.
     """
     me = participant(w)
-    c = content()
+    me["turn"] += 1  # the form is drawn again, whatever happens: its buttons are free again
+    if not isinstance(payload, dict):
+        return
+    action, on_page = payload.get("action"), payload.get("page") == page and type(payload.get("page")) is int
+    if action == "lang":
+        if on_page and not me["sent"]:
+            _keep_choices(w, me, ids, page == 0, payload)
+        switch_language(payload.get("lang"))
+        return
+    if action == "change":
+        if me["sent"]:
+            change_answers(w)
+        return
+    first = page == 0
+    if me["sent"] or not on_page or action not in ((("send",) if last else ("next",)) + (() if first else ("back",))):
+        return
+    _keep_choices(w, me, ids, first, payload)
     me["problem"] = None
-    me["answers"].update(ws.answers_from_choices(
-        w.question_set, {q: st.session_state.get(key) for q, key in choice_keys(ids).items()}, UNKNOWN, c))
-    if first:
-        role = st.session_state.get(role_key())
-        if isinstance(role, str) and role in c.role_index:
-            me["role"] = role
     try:
-        if back:
+        db, token = engine(), participant_token()
+        if action == "back":
             me["page"] = max(0, me["page"] - 1)
-            _keep_draft(w, me)
+            _keep_draft(db, w, me)
             return
         if me["role"] is None:
             raise DxError("workshop.join.need_role")
@@ -186,30 +187,53 @@ def send_page(w: wrepo.WorkshopRecord, ids: tuple[str, ...], first: bool, last: 
             raise DxError("workshop.join.need_answers")
         admission = None
         if not me["joined"]:
-            admission = wrepo.Admission(pin=st.session_state.get(PIN_KEY))
+            admission = wrepo.Admission(pin=me["pin"])
             address = client_address()
             if not join_limiter().allow(address):
                 raise DxError("room.join.rate_limited", seconds=join_limiter().retry_after(address))
         if last:
-            wrepo.submit(engine(), w.code, participant_token(), me["role"], me["answers"], admission)
+            wrepo.submit(db, w.code, token, me["role"], me["answers"], admission)
             me.update(joined=True, sent=True)
             if me["draft"]:
-                drafts.discard(engine(), DRAFT_KIND, participant_token())
+                drafts.discard(db, DRAFT_KIND, token)
                 me["draft"] = False
         else:
             if not me["joined"]:
-                wrepo.join(engine(), w.code, participant_token(), me["role"], admission)
+                wrepo.join(db, w.code, token, me["role"], admission)
                 me["joined"] = True
             me["page"] += 1
-            _keep_draft(w, me)
+            _keep_draft(db, w, me)
         keep_token_in_url()  # a reload is still this participant
     except DxError as e:
         me["problem"] = e
 
 
-def _keep_draft(w: wrepo.WorkshopRecord, me: dict) -> None:
+def _keep_choices(w: wrepo.WorkshopRecord, me: dict, ids: tuple[str, ...], first: bool, payload: dict) -> None:
+    """The choices a press brought, as far as they are options of this page (the rest is left out)."""
+    answers = payload.get("answers")
+    if isinstance(answers, dict):
+        on_page = set(ids)
+        me["answers"].update(ws.answers_from_choices(
+            w.question_set, {q: v for q, v in answers.items() if q in on_page}, UNKNOWN, content()))
+    if first:
+        role = payload.get("role")
+        if isinstance(role, str) and role in content().role_index:
+            me["role"] = role
+        pin = payload.get("pin")
+        if isinstance(pin, str) and not me["joined"]:
+            me["pin"] = pin[:PIN_MAX]
+
+
+def switch_language(code: object) -> None:
+    """The phone's language switch: the session's language and the URL's (a reload keeps it)."""
+    if code in LANGS:
+        st.session_state[LANG_KEY] = code
+        keep_in_url(None)
+
+
+def _keep_draft(db, w: wrepo.WorkshopRecord, me: dict) -> None:
     if me["joined"]:
-        drafts.save(engine(), DRAFT_KIND, participant_token(), {
+        drafts.save(db, DRAFT_KIND, participant_token(), {
             "code": w.code, "role": me["role"], "answers": me["answers"], "page": me["page"], "joined": True})
         me["draft"] = True
 
@@ -218,6 +242,71 @@ def change_answers(w: wrepo.WorkshopRecord) -> None:
     """From the thanks screen back to the first page, showing what was sent."""
     me = participant(w)
     me.update(sent=False, page=0, problem=None, resumed=False)
+
+
+def _screen(w: wrepo.WorkshopRecord, me: dict, mode: str, page: int) -> dict:
+    """What every screen of the phone's form has: the headings and the language switch."""
+    notice = tr("room.join.resumed") if me["resumed"] else None
+    me["resumed"] = False  # said once, on the first screen after a reload
+    problem = me["problem"]
+    return {
+        "mode": mode, "turn": me["turn"], "page": page,
+        "lang": {"label": t("sidebar.language", lang()), "current": lang(),
+                 "options": [[code, t(f"lang.{code}", code)] for code in LANGS]},
+        "title": tr("workshop.join.title"), "subtitle": w.title, "notice": notice,
+        "problem": None if problem is None else {"text": problem.message(lang()),
+                                                 "field": PROBLEM_FIELDS.get(problem.key, "send")},
+    }
+
+
+PROBLEM_FIELDS = {"workshop.join.need_role": "role", "room.error.need_pin": "pin", "room.error.wrong_pin": "pin"}
+
+
+def form_page(w: wrepo.WorkshopRecord, me: dict, pages: list[tuple[str, ...]], k: int) -> dict:
+    """The phone's screen for page ``k`` of the statements (see ``ui/phone_form.js``), in the
+    session's language, with what this phone has chosen so far."""
+    c, say = content(), phone_texts(w.question_set, lang())
+    ids, first, last = pages[k], k == 0, k == len(pages) - 1
+    total = sum(len(p) for p in pages)
+    number = sum(len(p) for p in pages[:k])
+    groups: list[dict] = []
+    pattern = None
+    for qid in ids:
+        number += 1
+        if len(pages) > 1 and c.question_index[qid].pattern != pattern:
+            pattern = c.question_index[qid].pattern
+            groups.append({"heading": say.patterns[pattern], "statements": []})
+        elif not groups:
+            groups.append({"heading": None, "statements": []})
+        value = me["answers"].get(qid, UNCHOSEN)
+        groups[-1]["statements"].append([qid, f"{number}. {say.statements[qid]}",
+                                         None if value is UNCHOSEN else UNKNOWN if value is None else value])
+    buttons = [] if first else [{"action": "back", "label": tr("room.join.back"), "primary": False}]
+    buttons.append({"action": "send" if last else "next",
+                    "label": tr("workshop.join.submit" if last else "room.join.next"), "primary": True})
+    done = len(me["answers"])
+    return _screen(w, me, "form", k) | {
+        "progress": {"value": done, "max": total, "hint": tr("room.join.page_hint"),
+                     "text": tr("room.join.page", page=k + 1, pages=len(pages), done=done, total=total)}
+        if len(pages) > 1 else None,
+        "role": {"legend": tr("workshop.join.role"), "hint": tr("room.join.role_hint"),
+                 "options": list(say.roles.items()), "value": me["role"]} if first else None,
+        "pin": {"label": tr("room.join.pin", n=ws.PIN_LENGTH), "value": me["pin"], "max": PIN_MAX}
+        if first and w.pin and not me["joined"] else None,
+        "intro": [say.intro] if len(pages) > 1 else [say.intro, tr("room.join.one_page", total=total)],
+        "options": list(say.labels.items()),
+        "groups": groups,
+        "buttons": buttons,
+    }
+
+
+def form_thanks(w: wrepo.WorkshopRecord, me: dict) -> dict:
+    """The phone's screen once its answers are in: thanks, how many, and 「回答を修正する」."""
+    return _screen(w, me, "thanks", -1) | {
+        "thanks": {"message": tr("workshop.join.thanks"), "count": tr("room.join.sent_count", n=len(me["answers"])),
+                   "look": tr("workshop.join.look_at_screen")},
+        "buttons": [{"action": "change", "label": tr("workshop.join.change"), "primary": False}],
+    }
 
 
 DOOR_PROBLEM = "ws_door_problem"

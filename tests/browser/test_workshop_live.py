@@ -7,12 +7,14 @@ follow by themselves: the page is never reloaded.  A phone in the middle of the 
 reloads and finds its draft.  No page loads anything from outside the server.
 """
 
+import json
 import re
 
 import pytest
 from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
+from bench.stclient import INTERNAL_KEY_PREFIX, trigger_state
 from dxcore import workshop as ws
 from dxcore.content import load
 from dxcore.i18n import pick
@@ -57,31 +59,48 @@ def count_reruns(sent: list) -> int:
     return sum(1 for frame in sent if BackMsg.FromString(frame).WhichOneof("type") == "rerun_script")
 
 
+def form(phone):
+    """The phone's screen: one element (ui.phone_form), its HTML in an open shadow root (which
+    playwright's locators pierce)."""
+    return phone.locator(".dx-phone")
+
+
+def statement(phone, qid: str):
+    return form(phone).locator(f'fieldset[data-statement="{qid}"]')
+
+
 def answer_on_phone(phone, url: str, role: str, value: int, artifacts=None) -> None:
     """Open the link, choose a role and an answer for each statement, send: one round trip to send."""
     sent = reruns_sent(phone)
     phone.goto(url)
     wait_idle(phone)
-    expect(phone.get_by_role("heading", name="ワークショップに参加")).to_be_visible(timeout=30_000)
-    expect(phone.get_by_text("午後のDX研修")).to_be_visible()
+    expect(phone.get_by_role("heading", name="ワークショップに参加", level=1)).to_be_visible(timeout=30_000)
+    expect(phone.get_by_role("heading", name="午後のDX研修", level=2)).to_be_visible()
     loaded = count_reruns(sent)
-    role_option = phone.locator(".st-key-ws_role-ja").get_by_text(role, exact=True)
-    role_option.click()
+    form(phone).get_by_role("group", name="あなたの立場を選んでください").get_by_text(role, exact=True).click()
     label = f"{value} {pick(C.scale[value - 1].label, 'ja')}"
     for q in PULSE:
-        block = phone.locator(f".st-key-wsq_{q}-ja")
+        block = statement(phone, q)
         expect(block).to_be_visible(timeout=30_000)
-        option = block.get_by_text(label, exact=True)
-        option.click()
+        block.get_by_text(label, exact=True).click()
         expect(block.locator("input[type=radio]:checked")).to_have_count(1)
-    box = phone.locator(f".st-key-wsq_{PULSE[-1]}-ja label").filter(has_text=label).bounding_box()
+        expect(block.get_by_role("radio", name=label)).to_be_checked()
+    box = statement(phone, PULSE[-1]).locator("label").filter(has_text=label).bounding_box()
     assert box["height"] >= 44 and box["width"] >= 300, box  # a touch target a thumb finds at 390 px
     assert count_reruns(sent) == loaded, "choosing an answer went to the server"
     if artifacts is not None:
         phone.screenshot(path=str(artifacts / f"workshop-phone-chosen-{value}.png"), full_page=True)
-    phone.locator(".st-key-ws_submit button").click()
+    form(phone).get_by_role("button", name="回答を送信する").click()
     expect(phone.get_by_text("回答を受け付けました")).to_be_visible(timeout=30_000)
     assert count_reruns(sent) == loaded + 1  # role, answers and join: one tap, one round trip
+    # what the tap sent is what bench/stclient.py sends for a phone: the form's trigger value
+    [press] = [w for w in BackMsg.FromString(sent[-1]).rerun_script.widget_states.widgets if w.json_trigger_value]
+    [event] = json.loads(press.json_trigger_value)
+    element_id = press.id.removeprefix(INTERNAL_KEY_PREFIX + "_").removesuffix("__events")
+    assert element_id.endswith("-ws_form") and trigger_state(element_id, "send", event["value"]) == press
+    role_id = next(r.id for r in C.roles if pick(r.name, "ja") == role)
+    assert event["value"] == {"action": "send", "lang": None, "page": 0, "role": role_id, "pin": None,
+                              "answers": {q: value for q in PULSE}}
 
 
 def test_projector_follows_three_phones_without_reloading(page, phones, server, tmp_path, artifacts):
@@ -151,22 +170,61 @@ def test_a_phone_that_reloads_in_the_full_set_resumes_its_draft(phones, server, 
     phone = phones()
     phone.goto(f"{server.url}/?ws={w.code}")
     wait_idle(phone)
-    phone.locator(".st-key-ws_role-ja").get_by_text("現場職員", exact=True).click()
+    form(phone).get_by_text("現場職員", exact=True).click()
     for q in pages[0]:
-        phone.locator(f".st-key-wsq_{q}-ja").get_by_text("わからない", exact=True).click()
-    phone.locator(".st-key-ws_next button").click()
-    expect(phone.locator(f".st-key-wsq_{pages[1][0]}-ja")).to_be_visible(timeout=30_000)
+        statement(phone, q).get_by_text("わからない", exact=True).click()
+    form(phone).get_by_role("button", name="次へ").click()
+    expect(statement(phone, pages[1][0])).to_be_visible(timeout=30_000)
     expect(phone).to_have_url(re.compile(r"[?&]p="))
-    phone.locator(f".st-key-wsq_{pages[1][0]}-ja").get_by_text("4 やや当てはまる", exact=True).click()
+    statement(phone, pages[1][0]).get_by_text("4 やや当てはまる", exact=True).click()
     phone.reload()  # unsent choices on this page are the phone's own; the pages sent are kept
     wait_idle(phone)
     expect(phone.get_by_text("続きから答えてください")).to_be_visible(timeout=30_000)
     expect(phone.get_by_text(f"2 / {len(pages)} ページ", exact=False)).to_be_visible()
-    phone.locator(".st-key-ws_back button").click()
-    first = phone.locator(f".st-key-wsq_{pages[0][0]}-ja")
+    form(phone).get_by_role("button", name="前へ").click()
+    first = statement(phone, pages[0][0])
     expect(first.locator("input[type=radio]:checked")).to_have_count(1, timeout=30_000)
+    expect(first.get_by_role("radio", name="わからない")).to_be_checked()
     phone.screenshot(path=str(artifacts / "workshop-phone-full-resumed.png"), full_page=True)
     assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=1, answered=0)
+
+
+def test_a_phone_is_told_what_is_missing_where_it_is_and_keeps_its_choices(phones, server, tmp_path, artifacts):
+    """Send without a role: the message is at the role, which gets the focus, and every choice stays;
+    the language switch keeps them too; a double tap sends once."""
+    engine, w = prepare(f"sqlite:///{tmp_path / 'browser.sqlite3'}")
+    phone = phones()
+    sent = reruns_sent(phone)
+    phone.goto(f"{server.url}/?ws={w.code}")
+    wait_idle(phone)
+    expect(phone).to_have_title("ワークショップに参加 | 行政DX 再起動ナビ")
+    phone.wait_for_function("() => document.documentElement.lang === 'ja'")  # set by the form (no frame element)
+    for q in PULSE:
+        statement(phone, q).get_by_text("2 あまり当てはまらない", exact=True).click()
+    loaded = count_reruns(sent)
+    form(phone).get_by_role("button", name="回答を送信する").dblclick()
+    alert = form(phone).get_by_role("alert")
+    expect(alert).to_contain_text("立場を選んで", timeout=30_000)
+    assert count_reruns(sent) == loaded + 1  # the second tap of the double tap sent nothing
+    role = form(phone).get_by_role("group", name="あなたの立場を選んでください")
+    expect(role).to_have_attribute("aria-invalid", "true")
+    assert phone.evaluate("() => document.activeElement.shadowRoot?.activeElement?.name") == "role"
+    expect(form(phone).locator("input[type=radio]:checked")).to_have_count(len(PULSE))
+    phone.screenshot(path=str(artifacts / "workshop-phone-needs-role.png"))
+    assert wrepo.counts(engine, w.id).joined == 0
+
+    form(phone).get_by_role("button", name="English").click()
+    expect(phone.get_by_role("heading", name="Join the workshop", level=1)).to_be_visible(timeout=30_000)
+    expect(form(phone).locator("input[type=radio]:checked")).to_have_count(len(PULSE))
+    expect(phone).to_have_url(re.compile(r"[?&]lang=en"))
+    expect(phone).to_have_title("Join a workshop | Gov DX Restart Navigator")
+    phone.wait_for_function("() => document.documentElement.lang === 'en'")
+    form(phone).get_by_text("Front-line staff", exact=True).click()
+    form(phone).get_by_role("button", name="Send my answers").click()
+    expect(phone.get_by_text("Your answers are in")).to_be_visible(timeout=30_000)
+    [mine] = wrepo.responses(engine, w.id)
+    assert mine.role == "frontline" and mine.answers == {q: 2 for q in PULSE}
+    assert phone.outside.requests == []
 
 
 def test_admin_password_in_a_real_server(browser, tmp_path, artifacts):

@@ -4,7 +4,7 @@ A small version of ``bench/workshop_server.py`` (no timings asserted: the figure
 the benchmark): ten phones join, answer and send through ``streamlit run app.py`` while a
 projector session watches; every phone is acknowledged, every answer sent is stored, the
 projector shows the final count, and no set needs more than four reruns.  Then what a
-browser would never send: made-up widget values, and many joins from one address.
+browser would never send: a made-up press of the phone's form, and many joins from one address.
 """
 
 from __future__ import annotations
@@ -48,34 +48,42 @@ def phone(server, code: str, address: str) -> Session:
     return Session(server.url, query=f"ws={code}", headers={"X-Forwarded-For": address})
 
 
-def test_made_up_widget_values_are_left_out_and_never_raise(room):
+def form(s: Session):
+    """The phone's screen: its one element (ui.phone_form) and the data the page gave it."""
+    element = s.widget(bench.FORM_KEY)
+    assert element is not None and element.kind == "bidi_component", s.texts()
+    return element, element.data
+
+
+def test_what_a_browser_would_never_send_is_left_out_and_never_raises(room):
+    """The form's trigger value, made up: no option, no such role, another set's statement, a
+    value of the wrong type, the wrong shape altogether.  Nothing raises; only real choices stay."""
     server, db_url, code = room
+    first = ws.pages("pulse", C)[0]
 
     async def scenario():
         async with phone(server, code, "10.1.0.1") as s:
             await s.rerun()
-            radios = s.widgets("wsq_", "radio")
-            s.set(s.widget("ws_role"), "<script>alert(1)</script>")  # no such role
-            s.set(radios[0], "3 どちらともいえない")
-            s.set(radios[1], "99 とても")
-            await s.click(s.widget("ws_submit"))
-            assert not s.all("exception")
-            assert any("立場を選んで" in t for t in s.texts()), s.texts()
-            s.set(s.widget("ws_role"), "現場職員")
-            s.values["$$ID-0000-ws_made_up"] = s.values[radios[1].id]  # a widget the page never drew
-            await s.click(s.widget("ws_submit"))
-            assert not s.all("exception") and s.has_text("回答を受け付けました"), s.texts()
+            for value in (None, "send", [1, 2], {"action": "send", "page": "0"}, {"action": 7}):
+                await s.trigger(form(s)[0], "send", value)
+                assert not s.all("exception") and form(s)[1]["mode"] == "form", s.texts()
+            element, data = form(s)
+            await s.trigger(element, "send", {
+                "action": "send", "page": data["page"], "role": "<script>alert(1)</script>", "pin": 123,
+                "answers": {first[0]: 3, first[1]: 99, first[2]: True, first[3]: "4", "M1": 0, "x" * 5000: 1}})
+            element, data = form(s)
+            assert not s.all("exception") and data["problem"]["field"] == "role" and "立場を選んで" in data["problem"]["text"]
+            assert {q: v for g in data["groups"] for q, _, v in g["statements"] if v is not None} == {first[0]: 3}
+            await s.trigger(element, "send", {"action": "send", "page": data["page"], "role": "frontline",
+                                              "answers": {first[0]: 3}})
+            assert not s.all("exception") and form(s)[1]["mode"] == "thanks", s.texts()
             return s.query
 
     query = bench.run_async(scenario)
     engine = engine_mod.get_engine(db_url)
     token = dict(p.split("=", 1) for p in query.split("&"))["p"]
     back = wrepo.returning(engine, code, token)
-    assert back.role == "frontline" and back.answers == {radios_first_statement(): 3}
-
-
-def radios_first_statement() -> str:
-    return ws.pages("pulse", C)[0][0]
+    assert back.role == "frontline" and back.answers == {first[0]: 3}
 
 
 def test_new_participants_per_address_are_limited_behind_our_proxy(room):
@@ -86,16 +94,15 @@ def test_new_participants_per_address_are_limited_behind_our_proxy(room):
     async def join(address: str) -> Session:
         async with phone(server, code, address) as s:
             await s.rerun()
-            s.set(s.widget("ws_role"), "その他")
-            s.set(s.widgets("wsq_", "radio")[0], "2 あまり当てはまらない")
-            await s.click(s.widget("ws_submit"))
+            element, data = form(s)
+            await s.trigger(element, "send", {"action": "send", "page": data["page"], "role": "other",
+                                              "answers": {data["groups"][0]["statements"][0][0]: 2}})
             return s
 
     async def scenario():
         return [await join(a) for a in ("10.2.0.1", "10.2.0.1", "10.2.0.1", "10.2.0.2")]
 
     first, second, third, other = bench.run_async(scenario)
-    assert first.has_text("回答を受け付けました") and second.has_text("回答を受け付けました")
-    assert third.has_text("待ってから") and not third.has_text("回答を受け付けました")
-    assert third.widget(f"wsq_{radios_first_statement()}") is not None  # the form, still there
-    assert other.has_text("回答を受け付けました")
+    assert form(first)[1]["mode"] == "thanks" and form(second)[1]["mode"] == "thanks"
+    assert "待ってから" in form(third)[1]["problem"]["text"] and form(third)[1]["mode"] == "form"  # still there
+    assert form(other)[1]["mode"] == "thanks"
