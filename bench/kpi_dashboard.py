@@ -16,8 +16,9 @@ Prints, from one run, side by side (medians of REPEAT alternating rounds):
   organisation, data version and settings, so a rerun asks the database one cheap
   question (the data version) and reuses them;
 - first run after an import (nothing kept yet: the same calls on a cold cache);
-- the whole page through Streamlit's AppTest (script, charts, widgets; for context);
-and the ratios to the bare SQL.  Goal: rerun ≤ 2 × bare SQL.
+- the whole page through Streamlit's AppTest (app.py, the script, its charts and widgets:
+  what a click costs; charts and the summary's files are kept per input, see ui/chart.py);
+and the ratios to the bare SQL.  Goal: the data rerun and the whole page each ≤ 2 × bare SQL.
 """
 
 from __future__ import annotations
@@ -118,7 +119,9 @@ def page_rerun(org_id: int) -> int:
 
 def apptest_rerun(at) -> None:
     at.run()
-    assert not at.exception, at.exception
+    # the whole page, drawn: an error is shown by ui.frame.guarded, not raised, and would time a short page
+    assert not at.exception and not at.error, (at.exception, at.error)
+    assert len(at.get("vega_lite_chart")) == 3 and at.get("download_button"), "the dashboard was not drawn"
 
 
 def timed(fn, *args) -> float:
@@ -158,16 +161,16 @@ def measure(url: str, years: int, departments: int, repeat: int) -> dict:
 
 
 def report(name: str, m: dict, values: int) -> bool:
-    ratio = m["warm"] / m["sql"]
+    ratio, whole = m["warm"] / m["sql"], m["page"] / m["sql"]
     print(f"[{name}] {values:,} values")
     print(f"  bare SQL (GROUP BY month, measure)   {m['sql'] * 1000:8.1f} ms")
     print(f"  dashboard rerun (page's data calls)  {m['warm'] * 1000:8.1f} ms   ratio {ratio:5.2f}  (goal <= {GOAL})")
     print(f"  first run after an import (cold)     {m['cold'] * 1000:8.1f} ms   ratio {m['cold'] / m['sql']:5.2f}")
-    print(f"  whole page rerun through AppTest     {m['page'] * 1000:8.1f} ms   ratio {m['page'] / m['sql']:5.2f}"
-          "  (context: script, charts, widgets)")
+    print(f"  whole page rerun through AppTest     {m['page'] * 1000:8.1f} ms   ratio {whole:5.2f}  (goal <= {GOAL}:"
+          " app.py, script, charts, widgets)")
     print(f"  side-by-side rerun/SQL ratios: min {m['pairs'][0]:.2f}, median {statistics.median(m['pairs']):.2f}, "
           f"max {m['pairs'][-1]:.2f}")
-    return ratio <= GOAL
+    return ratio <= GOAL and whole <= GOAL
 
 
 @contextmanager

@@ -5,12 +5,13 @@ import pandas as pd
 import streamlit as st
 
 from dxcore import charts_kpi, kpi
-from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
+from dxcore.exports import XLSX_MIME
 from dxcore.periods import fiscal_year
 from dxcore.store import annotations
+from ui import chart
 from ui.common import content, engine, lang, md, option_index, org_page, tr, tx, wkey
 from ui.gate import through_app
-from ui.kpi import annotation_list, cards, dashboard, how_to_start, page_data, wareki
+from ui.kpi import annotation_list, cards, dashboard, how_to_start, page_data, summary_files, wareki
 from ui.kpi import by_department as department_data
 
 through_app()
@@ -53,7 +54,8 @@ st.markdown(tr("kpi.dashboard.latest", month=kpi.month_label(latest, lang(), use
 cards(kpi.cards(monthly, cat, targets), cat, conf, dash, use_wareki)
 
 # trend, comparison, summary -------------------------------------------------------
-ids = [k.id for k in cat.kpis if k.id in set(monthly["kpi"])]
+shown_kpis = set(monthly["kpi"])
+ids = [k.id for k in cat.kpis if k.id in shown_kpis]
 names = {i: tx(cat.kpi_index[i].name) for i in ids}  # labels made now, in this run's language
 if st.session_state.get(CHOSEN) not in ids:
     st.session_state[CHOSEN] = ids[0]
@@ -67,9 +69,8 @@ with trend_tab:
     series = monthly[monthly["kpi"] == chosen].assign(
         indicative=lambda s: (s["base"] < k.min_n) if k.min_n else False)
     events = annotations.for_org(engine(), org.id, lang())
-    chart = charts_kpi.trend(series, k, lang(), {fy: v for (kid, fy), v in targets.items() if kid == chosen},
-                             events, use_wareki)
-    st.altair_chart(chart, width="stretch", key="kpi_trend")
+    year_targets = {fy: v for (kid, fy), v in targets.items() if kid == chosen}
+    chart.draw(charts_kpi.trend, series, k, lang(), year_targets, events, use_wareki, key="kpi_trend")
     annotation_list(charts_kpi.numbered(events, series["month"].min().date(), latest))
     st.caption(tr("kpi.dashboard.formula", formula=md(tx(k.formula))))
     if k.steps:
@@ -88,14 +89,12 @@ with compare_tab:
     if per_month.empty:
         st.info(tr("kpi.dashboard.no_compare"))
     else:
-        chart = charts_kpi.department_lines(per_month, k2, lang(), use_wareki)
-        st.altair_chart(chart, width="stretch", key="kpi_compare_lines")
+        chart.draw(charts_kpi.department_lines, per_month, k2, lang(), use_wareki, key="kpi_compare_lines")
         fy = fiscal_year(latest)
         this_year = per_year[per_year["fiscal_year"] == fy]
         if not this_year.empty:
-            chart = charts_kpi.department_bars(this_year, k2, lang(), tr(
-                "kpi.dashboard.bars_title", year=kpi.fy_label(fy, lang(), use_wareki)))
-            st.altair_chart(chart, width="stretch", height="content", key="kpi_compare_bars")
+            title = tr("kpi.dashboard.bars_title", year=kpi.fy_label(fy, lang(), use_wareki))
+            chart.draw(charts_kpi.department_bars, this_year, k2, lang(), title, key="kpi_compare_bars")
 
 with summary_tab:
     header, rows = kpi.summary_rows(dash.yearly, cat, targets, lang(), use_wareki)
@@ -103,11 +102,11 @@ with summary_tab:
     shown = pd.DataFrame(kpi.formatted_summary(rows, cat, lang(), few), columns=header)
     st.dataframe(shown, hide_index=True, key="kpi_summary")
     st.caption(tr("kpi.dashboard.summary_note"))
+    as_csv, as_xlsx = summary_files(tr("kpi.dashboard.tab_summary"), header, rows)
     with st.container(horizontal=True):
-        st.download_button(tr("common.download_csv"), csv_bytes(header, rows), file_name="kpi_summary.csv",
+        st.download_button(tr("common.download_csv"), as_csv, file_name="kpi_summary.csv",
                            mime="text/csv", key="kpi_dl_csv")
-        st.download_button(tr("common.download_xlsx"),
-                           xlsx_bytes([(tr("kpi.dashboard.tab_summary"), header, rows)]),
+        st.download_button(tr("common.download_xlsx"), as_xlsx,
                            file_name="kpi_summary.xlsx", mime=XLSX_MIME, key="kpi_dl_xlsx")
 
 st.page_link("pages/kpi-upload.py", label=tr("kpi.dashboard.go_upload"))

@@ -14,10 +14,11 @@ import streamlit as st
 
 from dxcore import kpi, limits, sandbox
 from dxcore.errors import DxError
-from dxcore.exports import XLSX_MIME
+from dxcore.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from dxcore.sheets import Parsed
 from dxcore.store import database_url, repo_kpi
 from dxcore.template import file_name, template_bytes
+from ui.chart import once
 from ui.common import engine, flash_later, lang, md, show_error, tr, tx
 
 WAREKI = "kpi_wareki"
@@ -70,6 +71,16 @@ def save_and_rerun(action: Callable[[], T], message: Callable[[T], str] | str) -
     else:
         flash_later(message(done) if callable(message) else message)
         st.rerun()
+
+
+def _summary_files(sheet: str, header: list, rows: list) -> tuple[bytes, bytes]:
+    return csv_bytes(header, rows), xlsx_bytes([(sheet, header, rows)])
+
+
+def summary_files(sheet: str, header: list, rows: list) -> tuple[bytes, bytes]:
+    """The 年度 summary as CSV and as a workbook, made once per content, not on every rerun
+    (openpyxl alone took a seventh of a dashboard rerun)."""
+    return once(_summary_files, sheet, header, rows)
 
 
 def wareki() -> bool:

@@ -12,7 +12,6 @@ laptop whose screen is mirrored to the projector.
 from __future__ import annotations
 
 import html
-import json
 
 import streamlit as st
 
@@ -20,11 +19,11 @@ from dxcore import charts, present
 from dxcore import charts_workshop as wcharts
 from dxcore import workshop as ws
 from dxcore.errors import DxError
-from dxcore.present import Screen
 from dxcore.store import database_url
 from dxcore.store import repo_present as prepo
 from dxcore.store import repo_workshop as wrepo
 from dxcore.store.repo_present import OnScreen
+from ui.chart import draw
 from ui.common import content, current_org, engine, lang, md, show_error, tr, tx
 from ui.workshop import CURRENT, public_base
 
@@ -110,19 +109,11 @@ def room(now: OnScreen) -> ws.Room:
     return _room(database_url(), now.workshop_id, now.question_set, now.answers_version)
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
-def _spec(db: str, workshop_id: int, version: tuple, screen: Screen, language: str, _build) -> tuple[str, int]:
-    """The chart as Vega-Lite JSON, with its height: converted once, not on every refresh
-    (turning an Altair chart into a spec costs about ten times drawing a ready one)."""
-    del db, workshop_id, version, screen, language  # the cache key: new answers make a new chart
-    built = _build()
-    return json.dumps(built.to_dict()), charts.screen_height(built, 110)
-
-
 def chart(now: OnScreen, build, key: str) -> None:
-    """Draw the chart ``build()`` makes, built again only when the room's answers changed."""
-    spec, height = _spec(database_url(), now.workshop_id, now.answers_version, now.screen, lang(), build)
-    st.vega_lite_chart(json.loads(spec), width="stretch", height=height, key=key)
+    """Draw the chart ``build()`` makes, built again only when the room's answers changed
+    (turning an Altair chart into a spec costs about ten times drawing a ready one)."""
+    draw(build, key=key, height_of=lambda built: charts.screen_height(built, 110),
+         made_of=(key, database_url(), now.workshop_id, now.answers_version, now.screen, lang()))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
