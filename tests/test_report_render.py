@@ -51,6 +51,23 @@ def pdf_text(tools: dict[str, str], pdf: Path) -> str:
     return "".join(out.stdout.split())  # pdftotext spaces out Latin next to Japanese: compare without spaces
 
 
+def footer_bands(tools: dict[str, str], pdf: Path, footer_pt: float) -> list[tuple[str, list[str]]]:
+    """Per page: the text at or below the footer's top (left to right), and any word that
+    starts above it but runs into it (text written over the footer)."""
+    import re
+
+    out = subprocess.run([tools["pdftotext"], "-bbox", str(pdf), "-"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    found = []
+    for page in re.findall(r"<page [^>]*>(.*?)</page>", out.stdout, flags=re.S):
+        words = [(float(x0), float(y0), float(y1), w) for x0, y0, y1, w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', page)]
+        band = "".join(w for x0, y0, _, w in sorted(words) if y0 >= footer_pt - 1)
+        over = [w for _, y0, y1, w in words if y0 < footer_pt - 1 and y1 > footer_pt + 2]
+        found.append((band, over))
+    return found
+
+
 def pages(tools: dict[str, str], pdf: Path, prefix: Path, first: int, last: int) -> list[Path]:
     out = subprocess.run([tools["pdftoppm"], "-png", "-r", "60", "-f", str(first), "-l", str(last), str(pdf),
                           str(prefix)], capture_output=True, text=True, timeout=120)
@@ -77,6 +94,12 @@ def test_libreoffice_renders_the_demo_deck_and_workbook(engine, tmp_path, artifa
                        repo_kpi.settings(engine, org.id))
     online = years[(years.kpi == "online_rate") & (years.fiscal_year == period.fiscal_year)]["value"].iloc[0]
     assert kpi.format_value(online, "ratio") in text  # the card's big number, as PDF text
+    # nothing is written over a slide's footer (a long KPI formula once ran into it)
+    from dxcore.report.slides import FOOTER_TOP
+
+    for n, (band, over) in enumerate(footer_bands(tools, deck_pdf, FOOTER_TOP / 12700)[1:], start=2):
+        assert band.replace(" ", "") == f"{demo.DEMO_NAME}・{period.label('ja')}{n}".replace(" ", ""), (n, band)
+        assert over == [], (n, over)
     slides = pages(tools, deck_pdf, tmp_path / "slide", 1, 40)
     assert len(slides) == len(Presentation(str(deck)).slides)
     for i, png in enumerate(slides, start=1):
@@ -88,5 +111,7 @@ def test_libreoffice_renders_the_demo_deck_and_workbook(engine, tmp_path, artifa
     text = pdf_text(tools, book_pdf)
     assert demo.DEMO_NAME in text and "電子申請利用率" in text
     assert f"{online:.1%}" in text  # the workbook cell shows the same value with its % format
+    for sentence in built.summary:  # every summary sentence shown whole (a long one was once cut at the cell's edge)
+        assert "".join(sentence.split()) in text, sentence
     for i, png in enumerate(pages(tools, book_pdf, tmp_path / "sheet", 1, 8), start=1):
         shutil.copy(png, artifacts / f"report-sheet-{i:02d}.png")

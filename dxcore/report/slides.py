@@ -35,6 +35,7 @@ SHIFT_JIS = "-128"
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.5)
 BODY_TOP, BODY_BOTTOM = Inches(1.75), Inches(6.7)
+FOOTER_TOP = Inches(7.05)  # the organisation, the period and the slide's number
 INK, GREY, LIGHT = RGBColor(0x22, 0x22, 0x22), RGBColor(0x66, 0x66, 0x66), RGBColor(0xEE, 0xEE, 0xEE)
 # Okabe–Ito, as the app's charts (dxcore.charts); grey for the earlier value, black for targets
 PALETTE = ("0072B2", "E69F00", "009E73", "CC79A7", "56B4E9", "D55E00")
@@ -97,9 +98,9 @@ class Deck:
         _box(slide, MARGIN, Inches(0.25), WIDTH - 2 * MARGIN, Inches(0.4), [section_title], 14, colour=GREY)
         _box(slide, MARGIN, Inches(0.6), WIDTH - 2 * MARGIN, Inches(1.1), [message], _title_size(message),
              bold=True, anchor=MSO_ANCHOR.MIDDLE)
-        _box(slide, MARGIN, Inches(7.05), Inches(10), Inches(0.35), [f"{self.r.org} ・ {self.r.period_label}"], 10,
+        _box(slide, MARGIN, FOOTER_TOP, Inches(10), Inches(0.35), [f"{self.r.org} ・ {self.r.period_label}"], 10,
              colour=GREY)
-        _box(slide, WIDTH - MARGIN - Inches(1.5), Inches(7.05), Inches(1.5), Inches(0.35), [str(n)], 10,
+        _box(slide, WIDTH - MARGIN - Inches(1.5), FOOTER_TOP, Inches(1.5), Inches(0.35), [str(n)], 10,
              colour=GREY, align=PP_ALIGN.RIGHT)
         return slide
 
@@ -117,28 +118,29 @@ class Deck:
         _box(slide, MARGIN, Inches(5.6), WIDTH - 2 * MARGIN, Inches(0.6), [created], 18, colour=GREY)
 
     def page(self, s: Section, page: Page) -> None:
+        bottom = _body_bottom(page.note)  # a long note (a KPI's formula) takes room from the body, not the footer
         if page.cards:
             groups = [page.cards[i:i + CARDS_PER_SLIDE] for i in range(0, len(page.cards), CARDS_PER_SLIDE)]
             for n, cards in enumerate(groups, start=1):
                 msg = page.message if len(groups) == 1 else self.part(page.message, n, len(groups))
                 slide = self.slide(s.title, msg)
-                self.cards(slide, cards)
+                self.cards(slide, cards, bottom)
                 self.note(slide, page.note)
             return
         table = page.table if page.table is not None and page.table_on_slide else None
-        parts = _table_parts(table) if table is not None else [None]
+        parts = _table_parts(table, bottom) if table is not None else [None]
         for n, rows in enumerate(parts, start=1):
             msg = page.message if len(parts) == 1 else self.part(page.message, n, len(parts))
             slide = self.slide(s.title, msg)
-            self.body(slide, page, table, rows, first=n == 1)
+            self.body(slide, page, table, rows, first=n == 1, bottom=bottom)
             self.note(slide, page.note)
 
     def part(self, message: str, n: int, of: int) -> str:
         return f"{message}({n}/{of})" if self.r.lang == "ja" else f"{message} ({n}/{of})"
 
-    def body(self, slide, page: Page, table: Table | None, rows, first: bool) -> None:
+    def body(self, slide, page: Page, table: Table | None, rows, first: bool, bottom=BODY_BOTTOM) -> None:
         left, width = MARGIN, WIDTH - 2 * MARGIN
-        top, height = BODY_TOP, BODY_BOTTOM - BODY_TOP
+        top, height = BODY_TOP, bottom - BODY_TOP
         chart = page.chart if first else None
         if page.bullets and first:
             if chart is not None or table is not None:
@@ -164,14 +166,15 @@ class Deck:
             self.table(slide, table, rows, left, top, width)
 
     def note(self, slide, note: str) -> None:
+        """The page's note (definitions, sources) in full, just above the footer."""
         if note:
-            _box(slide, MARGIN, BODY_BOTTOM + Inches(0.02), WIDTH - 2 * MARGIN, Inches(0.33), [note],
-                 11 if len(note) < 150 else 9, colour=GREY)
+            h = _note_height(note)
+            _box(slide, MARGIN, FOOTER_TOP - h, WIDTH - 2 * MARGIN, h, [note], _note_size(note), colour=GREY)
 
-    def cards(self, slide, cards: Sequence[Card]) -> None:
+    def cards(self, slide, cards: Sequence[Card], bottom=BODY_BOTTOM) -> None:
         gap = Inches(0.25)
         w = int((WIDTH - 2 * MARGIN - gap * (CARDS_PER_SLIDE - 1)) / CARDS_PER_SLIDE)
-        h = BODY_BOTTOM - BODY_TOP - Inches(0.2)
+        h = bottom - BODY_TOP - Inches(0.2)
         for i, card in enumerate(cards):
             x = MARGIN + i * (w + gap)
             frame = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, x, BODY_TOP, w, h)
@@ -268,10 +271,26 @@ def _table_size(table: Table) -> int:
     return 14 if len(table.header) <= 5 else 12
 
 
-def _table_parts(table: Table) -> list[tuple]:
+def _note_size(note: str) -> int:
+    return 11 if len(note) < 150 else 9
+
+
+def _note_height(note: str) -> int:
+    """The height a slide's note needs: every line of it, above the footer."""
+    if not note:
+        return 0
+    size = _note_size(note)
+    return int(Pt(size * 1.2) * _lines(note, size, WIDTH - 2 * MARGIN) + Inches(0.12))
+
+
+def _body_bottom(note: str) -> int:
+    return min(BODY_BOTTOM, FOOTER_TOP - _note_height(note) - Inches(0.05))
+
+
+def _table_parts(table: Table, bottom=BODY_BOTTOM) -> list[tuple]:
     """The rows split into slides, by the lines each row will take at the table's size."""
     size = _table_size(table)
-    body = (BODY_BOTTOM - BODY_TOP) / Pt(1) - size * 2.4  # points, less the header
+    body = (bottom - BODY_TOP) / Pt(1) - size * 2.4  # points, less the header
     weights = table.widths or (1,) * len(table.header)
     col_pt = [(WIDTH - 2 * MARGIN) / Pt(1) * wgt / sum(weights) - 9 for wgt in weights]
     parts, part, used = [], [], 0.0

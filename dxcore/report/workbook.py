@@ -8,6 +8,7 @@ and every text goes through :func:`dxcore.exports.safe_cell`, so no cell can sta
 from __future__ import annotations
 
 import io
+import math
 import re
 from datetime import date
 
@@ -29,6 +30,7 @@ HEAD = Font(bold=True, color="FFFFFF")
 HEAD_FILL = PatternFill("solid", fgColor="0072B2")
 NOTE = Font(italic=True, color="666666")
 WRAP = Alignment(wrap_text=True, vertical="top")
+SUMMARY_WIDTH = 110  # the summary sheet's text column, in Excel's column units
 CHART_ROWS = 18  # rows a chart covers (7.5 cm at the default row height)
 CHART_COL = 8  # charts start in column H, right of the data
 SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
@@ -99,13 +101,15 @@ def _summary(ws, r: Report) -> None:
         _put(ws, row, 1, t("report.section.summary", lang), MESSAGE)
         row += 1
         for n, sentence in enumerate(r.summary, start=1):
-            _put(ws, row, 1, n)
+            _put(ws, row, 1, n).alignment = WRAP  # at the top of its sentence
             _put(ws, row, 2, sentence).alignment = WRAP
+            _tall_enough(ws, row, sentence, SUMMARY_WIDTH)
             row += 1
         if not r.summary:
             _put(ws, row, 2, t("report.empty.summary", lang), NOTE)
             row += 1
-        _put(ws, row, 2, t("report.summary.note", lang), NOTE)
+        _put(ws, row, 2, t("report.summary.note", lang), NOTE).alignment = WRAP
+        _tall_enough(ws, row, t("report.summary.note", lang), SUMMARY_WIDTH)
         row += 2
     _put(ws, row, 1, t("report.xlsx.contents", lang), MESSAGE)
     row += 1
@@ -113,10 +117,12 @@ def _summary(ws, r: Report) -> None:
         if s is cover or s.id == "summary":
             continue
         _put(ws, row, 1, s.title, Font(bold=True))
-        _put(ws, row, 2, s.pages[0].message if s.pages else s.empty)
+        message = s.pages[0].message if s.pages else s.empty
+        _put(ws, row, 2, message).alignment = WRAP
+        _tall_enough(ws, row, message, SUMMARY_WIDTH)
         row += 1
     ws.column_dimensions["A"].width = 18
-    ws.column_dimensions["B"].width = 110
+    ws.column_dimensions["B"].width = SUMMARY_WIDTH
 
 
 def _section(ws, s: Section, lang: str) -> None:
@@ -151,9 +157,22 @@ def _page(ws, page: Page, row: int, lang: str, widths: dict[int, float]) -> int:
     return row
 
 
+def _units(text: str) -> int:
+    """Width in Excel's column units: a wide (CJK) character takes two, others one."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
 def _note_width(widths: dict[int, float], col: int, value) -> None:
     text = str(value.value if isinstance(value, Valued) else value if value is not None else "")
-    widths[col] = max(widths.get(col, 0), min(60, 2 + sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)))
+    widths[col] = max(widths.get(col, 0), min(60, 2 + _units(text)))
+
+
+def _tall_enough(ws, row: int, text: str, width: int) -> None:
+    """A wrapped cell's row as tall as its lines: office programs do not size a row by its
+    wrapped text on opening, and would show only the first line."""
+    lines = max(1, math.ceil(_units(text) / (width - 2)))
+    if lines > 1:
+        ws.row_dimensions[row].height = 15 * lines
 
 
 def _table(ws, table: Table, row: int, widths: dict[int, float]) -> int:

@@ -372,3 +372,25 @@ def test_an_organisations_own_kpi_flows_into_every_kpi_section_and_wareki(engine
     months = cell_values(trends, chart.series[0].cat.strRef.f)
     assert [v for v in values if v is not None] == pytest.approx(
         [cli[(m, own.key)] for m in months if (m, own.key) in cli])
+
+
+def test_nothing_on_a_slide_runs_into_its_footer_or_off_the_slide(engine, demo_org, demo_period, tmp_path, capsys):
+    """A KPI's formula under its trend takes three lines at 9 pt: it must push the chart up,
+    not write over the organisation and the slide's number."""
+    from dxcore.report.slides import FOOTER_TOP, _note_height
+
+    path, _ = make(capsys, tmp_path, "pptx")
+    prs = Presentation(path)
+    tall_notes = 0
+    for n, slide in enumerate(list(prs.slides)[1:], start=2):
+        footer = [s for s in slide.shapes if s.top == FOOTER_TOP]
+        assert len(footer) == 2, (n, texts(slide))  # the organisation and period, the slide's number
+        for shape in slide.shapes:
+            if shape.top == FOOTER_TOP:
+                continue
+            assert shape.top + shape.height <= FOOTER_TOP, (n, shape.shape_type, shape.has_text_frame
+                                                           and shape.text_frame.text[:40])
+            assert shape.left + shape.width <= prs.slide_width and shape.left >= 0, n
+        notes = [s for s in slide.shapes if s.has_text_frame and s.top + s.height == FOOTER_TOP]
+        tall_notes += any(s.height > _note_height("x") for s in notes)
+    assert tall_notes >= 1  # the demo has formulas that wrap (the case this test is for)
