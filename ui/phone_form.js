@@ -4,7 +4,8 @@
 // nothing; a button sends everything chosen at once, with ONE setTriggerValue("send",
 // {action, page, role, pin, answers, lang}).  Every text comes from the data and goes in with
 // textContent, never as HTML.  Streamlit calls this again only when the data changes (the page
-// counts every press it handles, so each press gets a fresh screen).
+// counts every press it handles, so each press gets a fresh screen).  Choices not sent yet are
+// kept in the tab's sessionStorage until a press sends them (a reload shows them again).
 export default function (component) {
   const { setTriggerValue, parentElement } = component;
   const raw = component.data;
@@ -116,6 +117,41 @@ export default function (component) {
     return { action, lang: lang || null, page: data.page, role: checked("role"),
              pin: pin ? pin.value : null, answers };
   };
+  // Choices not sent yet are kept in this tab (sessionStorage, per workshop and page), so that a
+  // reload, or a screen drawn again after a lost connection, shows them again without a request.
+  // A press sends them; the screen that answers it starts from what the server has.
+  const store = (() => { try { return window.sessionStorage; } catch (e) { return null; } })();
+  const keep = data.keep ? `dx-phone:${data.keep}:` : null;
+  const keyOf = keep && `${keep}${data.page}`;
+  if (store && keep && root.dxSentKey) {  // a press was handled: what it sent is the server's now
+    store.removeItem(root.dxSentKey);
+    root.dxSentKey = null;
+  }
+  if (store && keep && data.mode === "thanks") {  // sent: nothing of this room stays in the tab
+    for (const k of Object.keys(store)) if (k.startsWith(keep)) store.removeItem(k);
+  }
+  const restore = () => {
+    let kept = null;
+    try { kept = store && keyOf && data.mode === "form" ? JSON.parse(store.getItem(keyOf)) : null; } catch (e) { kept = null; }
+    if (!kept || typeof kept !== "object") return;
+    const check = (name, value) => {
+      if (value === null || value === undefined) return;
+      const input = screen.querySelector(`input[type=radio][name="${CSS.escape(name)}"][value="${CSS.escape(String(value))}"]`);
+      if (input) input.checked = true;
+    };
+    check("role", kept.role);
+    for (const [id, value] of Object.entries(kept.answers || {})) check(`q-${id}`, value);
+    const pin = screen.querySelector("#pin");
+    if (pin && typeof kept.pin === "string" && kept.pin) pin.value = kept.pin;
+  };
+  const remember = () => {
+    if (!store || !keyOf || data.mode !== "form") return;
+    try { store.setItem(keyOf, JSON.stringify(collect("keep"))); } catch (e) { /* a full or private store: nothing kept */ }
+  };
+  restore();
+  screen.addEventListener("change", remember);
+  screen.addEventListener("input", remember);
+
   clearTimeout(root.dxBusyTimer);
   const setBusy = (busy) => {
     root.setAttribute("aria-busy", busy ? "true" : "false");
@@ -125,6 +161,7 @@ export default function (component) {
     const button = event.target.closest("button[data-action]");
     if (!button || button.disabled) return;
     const payload = collect(button.dataset.action, button.dataset.lang);
+    root.dxSentKey = keyOf;  // forgotten once the answer to this press is drawn
     setBusy(true);  // one press, one request; the next screen (or a lost connection's timeout) frees the buttons
     root.dxBusyTimer = setTimeout(() => setBusy(false), 20000);
     setTriggerValue("send", payload);

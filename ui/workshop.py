@@ -250,7 +250,7 @@ def _screen(w: wrepo.WorkshopRecord, me: dict, mode: str, page: int) -> dict:
     me["resumed"] = False  # said once, on the first screen after a reload
     problem = me["problem"]
     return {
-        "mode": mode, "turn": me["turn"], "page": page,
+        "mode": mode, "turn": me["turn"], "page": page, "keep": w.code,  # the tab keeps unsent choices per room
         "lang": {"label": t("sidebar.language", lang()), "current": lang(),
                  "options": [[code, t(f"lang.{code}", code)] for code in LANGS]},
         "title": tr("workshop.join.title"), "subtitle": w.title, "notice": notice,

@@ -177,16 +177,48 @@ def test_a_phone_that_reloads_in_the_full_set_resumes_its_draft(phones, server, 
     expect(statement(phone, pages[1][0])).to_be_visible(timeout=30_000)
     expect(phone).to_have_url(re.compile(r"[?&]p="))
     statement(phone, pages[1][0]).get_by_text("4 やや当てはまる", exact=True).click()
-    phone.reload()  # unsent choices on this page are the phone's own; the pages sent are kept
+    phone.reload()  # the pages sent are the server's draft; this page's unsent choice is kept by the tab
     wait_idle(phone)
     expect(phone.get_by_text("続きから答えてください")).to_be_visible(timeout=30_000)
     expect(phone.get_by_text(f"2 / {len(pages)} ページ", exact=False)).to_be_visible()
+    expect(statement(phone, pages[1][0]).get_by_role("radio", name="4 やや当てはまる")).to_be_checked()
     form(phone).get_by_role("button", name="前へ").click()
     first = statement(phone, pages[0][0])
     expect(first.locator("input[type=radio]:checked")).to_have_count(1, timeout=30_000)
     expect(first.get_by_role("radio", name="わからない")).to_be_checked()
     phone.screenshot(path=str(artifacts / "workshop-phone-full-resumed.png"), full_page=True)
     assert wrepo.counts(engine, w.id) == wrepo.Counts(joined=1, answered=0)
+
+
+def test_a_reload_before_sending_keeps_every_choice_without_asking_the_server(phones, server, tmp_path, artifacts):
+    """Choices not sent yet survive a reload (the tab keeps them, no request per choice); once sent,
+    nothing of the room stays in the tab."""
+    engine, w = prepare(f"sqlite:///{tmp_path / 'browser.sqlite3'}")
+    phone = phones()
+    phone.goto(f"{server.url}/?ws={w.code}")
+    wait_idle(phone)
+    form(phone).get_by_role("group", name="あなたの立場を選んでください").get_by_text("DX推進担当", exact=True).click()
+    for q in PULSE[:4]:
+        statement(phone, q).get_by_text("5 よく当てはまる", exact=True).click()
+    sent = reruns_sent(phone)
+    phone.reload()
+    wait_idle(phone)
+    expect(statement(phone, PULSE[0])).to_be_visible(timeout=30_000)
+    expect(form(phone).locator("input[type=radio]:checked")).to_have_count(5)  # the role and four answers
+    expect(form(phone).get_by_role("radio", name="DX推進担当")).to_be_checked()
+    for q in PULSE[:4]:
+        expect(statement(phone, q).get_by_role("radio", name="5 よく当てはまる")).to_be_checked()
+    loaded = count_reruns(sent)
+    for q in PULSE[4:]:
+        statement(phone, q).get_by_text("3 どちらともいえない", exact=True).click()
+    assert count_reruns(sent) == loaded, "choosing an answer went to the server"
+    phone.screenshot(path=str(artifacts / "workshop-phone-reloaded-choices.png"), full_page=True)
+    assert wrepo.counts(engine, w.id).joined == 0  # nothing counts until it is sent
+    form(phone).get_by_role("button", name="回答を送信する").click()
+    expect(phone.get_by_text("回答を受け付けました")).to_be_visible(timeout=30_000)
+    [mine] = wrepo.responses(engine, w.id)
+    assert mine.role == "dx_office" and mine.answers == {q: 5 for q in PULSE[:4]} | {q: 3 for q in PULSE[4:]}
+    assert phone.evaluate("() => Object.keys(sessionStorage).filter(k => k.startsWith('dx-phone:'))") == []
 
 
 def test_a_phone_is_told_what_is_missing_where_it_is_and_keeps_its_choices(phones, server, tmp_path, artifacts):
