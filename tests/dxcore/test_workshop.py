@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from dxcore import workshop as ws
 from dxcore.content import load
 from dxcore.errors import DxError
+from dxcore.i18n import t
 from dxcore.scoring import score
 
 C = load()
@@ -31,6 +32,9 @@ def test_codes_are_short_unambiguous_and_typed_forgivingly():
         with pytest.raises(DxError) as e:
             ws.validate_code(bad)
         assert e.value.key == "workshop.error.code_format"
+    # the message says which characters a code uses, in both languages
+    assert "0・1・I・O は使いません" in t("workshop.error.code_format", "ja", code="ABC10O", length=ws.CODE_LENGTH)
+    assert "never use 0, 1, I or O" in t("workshop.error.code_format", "en", code="ABC10O", length=ws.CODE_LENGTH)
 
 
 def test_participant_tokens_are_random_and_checked_by_shape():
