@@ -226,5 +226,5 @@ def test_results_explain_the_risk_at_phone_and_projector_width(sized, server, ar
         expect(page.locator('[data-testid="stMain"] h1')).to_have_count(1)
         levels = heading_levels(page)
         assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), (path, levels)
-    page.screenshot(path=str(artifacts / f"history-{width}.png"))
+        page.screenshot(path=str(artifacts / f"screen-{path}-{width}.png"), full_page=path != "plan")
     assert page.outside.requests == []
