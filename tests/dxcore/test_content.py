@@ -198,3 +198,13 @@ def test_scale_roles_kpis_and_myths():
     assert [o.label["en"] for o in C.scale] == ["Strongly disagree", "Somewhat disagree",
                                                "Neither agree nor disagree", "Somewhat agree", "Strongly agree"]
     assert C.scale[2].label["ja"] == "どちらともいえない"
+
+
+def test_patterns_are_measured_by_what_the_article_says_they_are_about():
+    """P3 (vendor dependence) by in-house changes and vendor change costs, not by money saved;
+    P4 (silos) by cross-department projects; P7 (change) by the lead time from a 制度改正 to the
+    updated workflow, not by self-resolution."""
+    kpis_of = {p.id: set(p.kpis) for p in C.patterns}
+    assert {"inhouse_changes", "vendor_change_cost"} <= kpis_of["P3"] and "staff_cost_equivalent" not in kpis_of["P3"]
+    assert "cross_dept_projects" in kpis_of["P4"]
+    assert "law_change_lead_time" in kpis_of["P7"] and "self_resolution_rate" not in kpis_of["P7"]
