@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 LANGS = ("ja", "en")
 DEFAULT_LANG = "ja"
@@ -51,6 +51,11 @@ def t(key: str, lang: str = DEFAULT_LANG, /, **params) -> str:
     entry = catalogue()[key]
     text = entry.get(normalise_lang(lang)) or entry[DEFAULT_LANG]
     return text.format(**params) if params else text
+
+
+def join_list(items: Iterable[str], lang: str = DEFAULT_LANG) -> str:
+    """Items as one list in ``lang``: 「A、B」 / "A, B"."""
+    return ("、" if normalise_lang(lang) == "ja" else ", ").join(items)
 
 
 def pick(texts: Mapping[str, str], lang: str = DEFAULT_LANG) -> str:

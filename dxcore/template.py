@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 
-from dxcore.i18n import pick, t
+from dxcore.i18n import join_list, pick, t
 from dxcore.kpi import MEASURE_GROUPS, Catalogue, Measure, catalogue, unit_label
 from dxcore.sheets import SHEET
 
@@ -147,7 +147,7 @@ GUIDE = tuple(f"guide_{i}" for i in range(1, 12))
 
 def column_note(m: Measure, cat: Catalogue, lang: str = "ja", with_header: bool = False) -> str:
     """What a column holds: (its header and id,) the help, month-end or not, the KPIs it feeds."""
-    feeds = "、".join(pick(k.name, lang) for k in cat.kpis if m.id in k.inputs)
+    feeds = join_list((pick(k.name, lang) for k in cat.kpis if m.id in k.inputs), lang)
     parts = [f"{m.header}({m.id}): " if with_header else ""]
     parts.append((t("kpi.template.stock_hint", lang) if m.stock else "") + pick(m.help, lang))
     if feeds:

@@ -16,8 +16,8 @@ from dxcore.content import QUESTION_SETS
 from dxcore.errors import DxError
 from dxcore.i18n import LANGS
 from dxcore.store import repo, repo_drafts
-from ui.common import content, engine, flash_later, lang, md, option_index, org_page, show_error, tr, tx, wkey
-from ui.diagnosis_ui import level_lines, listing, symptom_names
+from ui.common import content, engine, flash_later, lang, listing, md, option_index, org_page, show_error, tr, tx, wkey
+from ui.diagnosis_ui import level_lines, symptom_names
 from ui.gate import through_app
 
 through_app()

@@ -7,7 +7,7 @@ import streamlit as st
 from dxcore import kpi
 from dxcore.periods import fiscal_year
 from dxcore.store import repo_kpi
-from ui.common import engine, lang, md, option_index, org_page, tr, tx, wkey
+from ui.common import engine, lang, listing, md, option_index, org_page, tr, tx, wkey
 from ui.gate import through_app
 from ui.kpi import catalogue, own_kpis, save_and_rerun, settings
 
@@ -46,7 +46,7 @@ edited = st.data_editor(
                    "direction": st.column_config.TextColumn(tr("kpi.settings.direction"), width="small"),
                    "target": st.column_config.NumberColumn(tr("kpi.summary.target"), min_value=-100.0, format="%g",
                                                            width="small")})
-none_names = "、".join(tx(k.name) for k in cat.kpis if not k.has_direction)
+none_names = listing(tx(k.name) for k in cat.kpis if not k.has_direction)
 if none_names:
     st.caption(tr("kpi.settings.no_target_for", names=md(none_names)))
 if st.button(tr("kpi.settings.save_targets"), type="primary", key="kpi_save_targets"):

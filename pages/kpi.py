@@ -9,7 +9,7 @@ from dxcore.exports import XLSX_MIME
 from dxcore.periods import fiscal_year
 from dxcore.store import annotations
 from ui import chart
-from ui.common import content, engine, lang, md, option_index, org_page, tr, tx, wkey
+from ui.common import content, engine, lang, listing, md, option_index, org_page, tr, tx, wkey
 from ui.gate import through_app
 from ui.kpi import annotation_list, cards, dashboard, how_to_start, page_data, summary_files, wareki
 from ui.kpi import by_department as department_data
@@ -75,7 +75,7 @@ with trend_tab:
     st.caption(tr("kpi.dashboard.formula", formula=md(tx(k.formula))))
     if k.steps:
         steps = content().step_index
-        st.caption(tr("kpi.dashboard.steps", steps="、".join(f"{s} {tx(steps[s].title)}" for s in k.steps)))
+        st.caption(tr("kpi.dashboard.steps", steps=listing(f"{s} {tx(steps[s].title)}" for s in k.steps)))
     if k.survey and conf.survey(k.survey):
         st.caption(tr("kpi.card.survey", name=md(conf.survey(k.survey))))
 

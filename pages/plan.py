@@ -25,6 +25,7 @@ from ui.common import (
     error_md,
     flash_later,
     lang,
+    listing,
     md,
     option_index,
     org_page,
@@ -34,7 +35,6 @@ from ui.common import (
     tx,
     wkey,
 )
-from ui.diagnosis_ui import listing
 from ui.gate import through_app
 from ui.plan_ui import habit_badges, kpi_link, overdue_lines, row_style
 

@@ -7,8 +7,8 @@ from dxcore import charts, history, plan
 from dxcore.advice import FOUNDATION, advise
 from dxcore.scoring import rounded, shown_change
 from dxcore.store import repo, repo_plan
-from ui.common import content, engine, lang, org_page, tr, tx, wkey
-from ui.diagnosis_ui import entry_label, level_lines, listing, shown, symptom_names, who_label
+from ui.common import content, engine, lang, listing, org_page, tr, tx, wkey
+from ui.diagnosis_ui import entry_label, level_lines, shown, symptom_names, who_label
 from ui.gate import through_app
 
 through_app()

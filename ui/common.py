@@ -15,7 +15,7 @@ import streamlit as st
 from dxcore import demo, lgcode
 from dxcore.content import load
 from dxcore.errors import DxError
-from dxcore.i18n import DEFAULT_LANG, LANGS, normalise_lang, pick, t
+from dxcore.i18n import DEFAULT_LANG, LANGS, join_list, normalise_lang, pick, t
 from dxcore.store import database_url, get_engine, repo
 from dxcore.text import escape_md
 
@@ -92,6 +92,11 @@ def wkey(name: str) -> str:
 def md(text: object) -> str:
     """User text (a name, a title, a note, a URL parameter) put inside Markdown: shown as typed."""
     return text if isinstance(text, Md) else Md(escape_md(text))
+
+
+def listing(names) -> str:
+    """Names as one list in the page's language: 「A、B」 / "A, B"."""
+    return join_list(names, lang())
 
 
 def tx(texts) -> str:

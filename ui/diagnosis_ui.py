@@ -9,7 +9,7 @@ from dxcore import history
 from dxcore.content import Pattern
 from dxcore.periods import format_datetime
 from dxcore.scoring import rounded
-from ui.common import content, lang, md, role_name, tr, tx
+from ui.common import content, lang, listing, md, role_name, tr, tx
 
 
 def who_label(entry: history.Entry, markdown: bool = True) -> str:
@@ -43,11 +43,6 @@ def level_lines(pattern: Pattern, current: str | None = None) -> None:
         text = tx(pattern.levels[band])
         line = tr("diagnose.level_line", band=tr(f"band.{band}"), text=text)
         st.markdown(f"**{line}**" if band == current else line)
-
-
-def listing(names) -> str:
-    """Names as one list in the page's language: 「A、B」 / "A, B"."""
-    return ("、" if lang() == "ja" else ", ").join(names)
 
 
 def symptom_names(pattern_id: str) -> str:

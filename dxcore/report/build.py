@@ -25,7 +25,7 @@ from dxcore.content import Content
 from dxcore.errors import DxError
 from dxcore.history import Entry
 from dxcore.i18n import catalogue as messages
-from dxcore.i18n import pick, t
+from dxcore.i18n import join_list, pick, t
 from dxcore.kpi import Catalogue, KpiDef, Settings
 from dxcore.periods import fiscal_year, to_local
 from dxcore.plan import Plan, format_date, shorten
@@ -138,10 +138,6 @@ class Facts:
     def __init__(self, inputs: Inputs, period: Period, lang: str, wareki: bool):
         self.i, self.p, self.lang, self.wareki = inputs, period, lang, wareki
         self.c = inputs.content
-
-    @property
-    def sep(self) -> str:
-        return "、" if self.lang == "ja" else ", "
 
     def tr(self, key: str, **params) -> str:
         return t(key, self.lang, **params)
@@ -441,8 +437,8 @@ class Facts:
                 step = self.plan.step(sid)
                 done_here = [i for i in self.completed if i.step == sid]
                 rows.append((self.step(sid), step.progress.done, step.progress.doing, step.progress.total,
-                             self.sep.join(f"{shorten(i.label(self.lang), 30)}({self.day(i.completed_on)})"
-                                      for i in done_here) or self.tr("report.risks.none_in_period")))
+                             join_list((f"{shorten(i.label(self.lang), 30)}({self.day(i.completed_on)})"
+                                       for i in done_here), self.lang) or self.tr("report.risks.none_in_period")))
             done = sum(r[1] for r in rows)
             total = sum(r[3] for r in rows)
             pattern = self.c.pattern_index[item.pattern]
@@ -667,7 +663,7 @@ class Facts:
                          _direction(k, self.lang), "・".join(cat.measure_index[m].header for m in inputs),
                          self.tr(f"report.definitions.year_{k.year}") if f"report.definitions.year_{k.year}" in messages()
                          else k.year, used["rows"], used["months"], used["departments"]))
-        sources = self.sep.join(f"「{name}」({self.day(on)})" for name, on in self.i.uploads) or "—"
+        sources = join_list((f"「{name}」({self.day(on)})" for name, on in self.i.uploads), self.lang) or "—"
         header = tuple(self.tr(f"report.col.{c}") for c in ("kpi", "formula", "unit", "direction", "inputs", "year_rule",
                                                        "rows", "months", "departments"))
         pages = [Page(self.tr("report.definitions.message", n=len(rows)),

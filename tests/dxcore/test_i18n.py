@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dxcore.i18n import LANGS, catalogue, t
+from dxcore.i18n import LANGS, catalogue, join_list, t
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE = [p for d in ("app.py", "pages", "ui", "dxcore") for p in
@@ -39,3 +39,9 @@ def test_formatting_and_fallback():
     assert t("nav.home", "fr") == t("nav.home", "ja")  # unknown language: Japanese
     with pytest.raises(KeyError):
         t("no.such.key")
+
+
+def test_a_list_reads_in_its_language():
+    assert join_list(["市民課", "税務課"], "ja") == "市民課、税務課"
+    assert join_list(iter(["Citizens", "Tax"]), "en") == "Citizens, Tax"
+    assert join_list([], "en") == "" and join_list(["a"], "xx") == "a"
